@@ -1,0 +1,216 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/session"
+	"github.com/sesame-cli/sesame/internal/transport"
+	"github.com/sesame-cli/sesame/internal/ui"
+)
+
+// App is the world a command runs in. Its heavy parts are built on first
+// use, so that `token show` pays only for what it touches.
+type App struct {
+	IO     *ui.IO
+	Now    func() time.Time
+	Getenv func(string) string
+
+	// Global flags.
+	ConfigPath string
+	Profile    string
+	StoreKind  string
+	Timeout    time.Duration
+	CAFile     string
+	Debug      bool
+
+	flags  flagLookup
+	cfg    *config.Config
+	http   *transport.Client
+	stores map[string]credstore.Store
+	mgr    *session.Manager
+}
+
+// flagLookup tells whether a global flag was set on the command line.
+type flagLookup func(name string) bool
+
+// Config loads the config file once.
+func (a *App) Config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	path, err := config.DefaultPath(a.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	c, err := config.Load(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	a.cfg = c
+	return c, nil
+}
+
+// HTTP is the client for sesame's own requests.
+func (a *App) HTTP() (*transport.Client, error) {
+	if a.http != nil {
+		return a.http, nil
+	}
+	o := transport.Options{Timeout: a.timeout(), CAFile: a.caFile()}
+	if a.Debug || a.Getenv("SESAME_DEBUG") == "1" {
+		o.Debug = a.IO.ErrOut
+	}
+	c, err := transport.New(o)
+	if err != nil {
+		return nil, err
+	}
+	a.http = c
+	return c, nil
+}
+
+func (a *App) timeout() time.Duration {
+	if a.flags != nil && a.flags("timeout") {
+		return a.Timeout
+	}
+	if v := a.Getenv("SESAME_TIMEOUT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	if c, err := a.Config(); err == nil {
+		if d, err := time.ParseDuration(c.Setting("timeout")); err == nil && d > 0 {
+			return d
+		}
+	}
+	return a.Timeout
+}
+
+func (a *App) caFile() string {
+	if a.CAFile != "" {
+		return a.CAFile
+	}
+	if v := a.Getenv("SESAME_CA_FILE"); v != "" {
+		return v
+	}
+	if c, err := a.Config(); err == nil {
+		return c.Setting("cacert")
+	}
+	return ""
+}
+
+// storeKind is the store a profile uses: --store / SESAME_STORE, else the
+// store recorded at its login, else the config file's `store:`, else auto.
+func (a *App) storeKind(p *config.Profile) string {
+	if a.StoreKind != "" {
+		return a.StoreKind
+	}
+	if v := a.Getenv("SESAME_STORE"); v != "" {
+		return v
+	}
+	if p != nil && p.Store != "" {
+		return p.Store
+	}
+	if c, err := a.Config(); err == nil && c.Store != "" {
+		return c.Store
+	}
+	return "auto"
+}
+
+// Store opens (once per kind) the store a profile uses.
+func (a *App) Store(p *config.Profile) (credstore.Store, error) {
+	return a.openStore(a.storeKind(p))
+}
+
+func (a *App) openStore(kind string) (credstore.Store, error) {
+	if st, ok := a.stores[kind]; ok {
+		return st, nil
+	}
+	dir, err := config.Dir()
+	if err != nil {
+		return nil, err
+	}
+	st, err := credstore.Open(kind, credstore.Options{
+		Dir:    filepath.Join(dir, "sessions"),
+		Warn:   a.IO.ErrOut,
+		CI:     a.Getenv("CI") != "",
+		Getenv: a.Getenv,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.stores == nil {
+		a.stores = map[string]credstore.Store{}
+	}
+	a.stores[kind] = st
+	return st, nil
+}
+
+// Sessions is the session manager.
+func (a *App) Sessions() (*session.Manager, error) {
+	if a.mgr != nil {
+		return a.mgr, nil
+	}
+	dir, err := config.Dir()
+	if err != nil {
+		return nil, err
+	}
+	a.mgr = &session.Manager{
+		Store:    a.Store,
+		Provider: registry.Get,
+		Env: func() (*providers.Env, error) {
+			c, err := a.HTTP()
+			if err != nil {
+				return nil, err
+			}
+			return &providers.Env{HTTP: c, Now: a.Now}, nil
+		},
+		Windows: a.windows,
+		LockDir: filepath.Join(dir, "locks"),
+		Now:     a.Now,
+	}
+	return a.mgr, nil
+}
+
+func (a *App) windows(p *config.Profile) providers.Windows {
+	c, err := a.Config()
+	if err != nil {
+		return providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
+	}
+	return providers.Windows{
+		Idle: c.Duration(p, "session_idle", 20*time.Minute),
+		TTL:  c.Duration(p, "session_ttl", 14*time.Minute),
+	}
+}
+
+// resolveProfile picks the profile a command acts on: a positional argument,
+// else --profile, else SESAME_PROFILE, else the only one.
+func (a *App) resolveProfile(arg string) (*config.Profile, error) {
+	c, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	if arg == "" {
+		arg = a.Profile
+	}
+	return c.Resolve(arg, nil)
+}
+
+func newApp() *App {
+	return &App{
+		IO:      ui.System(),
+		Now:     time.Now,
+		Getenv:  os.Getenv,
+		Timeout: 30 * time.Second,
+	}
+}
+
+// usageErr marks a usage mistake (exit 2).
+func usageErr(format string, args ...any) error {
+	return clierr.New(clierr.Usage, format, args...)
+}

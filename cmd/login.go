@@ -1,0 +1,209 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/ui"
+)
+
+// loginOptions are what every provider's login shares.
+type loginOptions struct {
+	Provider string
+	Mode     string
+	URL      string
+	Username string
+	Options  map[string]string
+
+	SecretStdin  bool // --password-stdin, --key-stdin, --secret-stdin
+	NoSaveSecret bool
+}
+
+func newLoginCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "login PROVIDER",
+		Short: "Log in to a vendor and store the session",
+		Long: `Log in creates or updates a profile, logs in, and stores the session in the
+credential store, with the secret that renews it unless --no-save-secret.
+
+The secret never goes on the command line: sesame asks for it without echo
+on a terminal, reads it from stdin with --password-stdin (--key-stdin,
+--secret-stdin), or takes it from $SESAME_PASSWORD or $SESAME_SECRET.
+The profile is named after the provider unless --profile says otherwise.`,
+		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
+  printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
+		ValidArgs: registry.Names(),
+	}
+	cmd.AddCommand(newLoginTDXCmd(app))
+	return cmd
+}
+
+// addSecretFlags registers the flags every login shares.
+func addSecretFlags(cmd *cobra.Command, o *loginOptions) {
+	f := cmd.Flags()
+	f.BoolVar(&o.SecretStdin, "password-stdin", false, "read the password from stdin")
+	f.BoolVar(&o.SecretStdin, "key-stdin", false, "read the key from stdin")
+	f.BoolVar(&o.SecretStdin, "secret-stdin", false, "read the secret from stdin")
+	f.BoolVar(&o.NoSaveSecret, "no-save-secret", false, "keep only the session, not the secret (no automatic renewal)")
+}
+
+func runLogin(ctx context.Context, app *App, o *loginOptions) error {
+	prov, err := registry.Get(o.Provider)
+	if err != nil {
+		return err
+	}
+	c, err := app.Config()
+	if err != nil {
+		return err
+	}
+	name := app.Profile
+	if name == "" {
+		name = o.Provider
+	}
+	if err := config.ValidName(name); err != nil {
+		return err
+	}
+	p := &config.Profile{Name: name}
+	if old, ok := c.Profiles[name]; ok {
+		if old.Provider != o.Provider {
+			return usageErr("profile %s is a %s profile; choose another name with --profile, or remove it: sesame logout %s --forget", name, old.Provider, name)
+		}
+		cp := *old
+		p = &cp
+		p.Options = map[string]string{}
+		for k, v := range old.Options {
+			p.Options[k] = v
+		}
+	}
+	p.Provider = o.Provider
+	if o.URL != "" {
+		p.URL = o.URL
+	}
+	if o.Mode != "" {
+		p.Mode = o.Mode
+	}
+	if p.Mode == "" {
+		p.Mode = prov.Modes()[0]
+	}
+	if o.Username != "" {
+		p.Username = o.Username
+	}
+	for k, v := range o.Options {
+		p.SetOption(k, v)
+	}
+	if p.URL == "" {
+		return usageErr("%s login needs --url", o.Provider)
+	}
+	if _, err := prov.BaseURL(p); err != nil {
+		return err
+	}
+	secret, err := readSecret(app, o, prov.SecretName(p.Mode), p)
+	if err != nil {
+		return err
+	}
+
+	kind := app.storeKind(nil)
+	st, err := app.openStore(kind)
+	if err != nil {
+		return err
+	}
+	p.Store = st.Name()
+	mgr, err := app.Sessions()
+	if err != nil {
+		return err
+	}
+	stop := ui.StartSpinner(app.IO.ErrOut, app.IO.ErrTTY, "logging in to "+p.URL)
+	s, err := mgr.Login(ctx, p, secret, !o.NoSaveSecret)
+	stop()
+	if err != nil {
+		return err
+	}
+	c.Profiles[name] = p
+	if err := c.Save(); err != nil {
+		return err
+	}
+	st2 := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
+	until := "until it is no longer used"
+	if t := prov.ValidUntil(s, app.windows(p)); !t.IsZero() {
+		until = "until " + t.Local().Format("2006-01-02 15:04 MST") + " (" + ui.Relative(t, app.Now()) + ")"
+	}
+	saved := "secret saved for renewal"
+	if o.NoSaveSecret {
+		saved = "secret not saved"
+	}
+	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
+		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, p.Mode, p.Store, saved, until)
+	return nil
+}
+
+func displayUser(s *providers.Session, p *config.Profile) string {
+	if s.User != "" {
+		return s.User
+	}
+	if p.Username != "" {
+		return p.Username
+	}
+	return "(unknown)"
+}
+
+// readSecret takes the secret from stdin (when asked), $SESAME_PASSWORD /
+// $SESAME_SECRET, or a no-echo prompt, in that order. With no terminal and no
+// secret it fails at once: never wait on a stdin nobody will write to.
+func readSecret(app *App, o *loginOptions, what string, p *config.Profile) (string, error) {
+	if o.SecretStdin {
+		b, err := io.ReadAll(io.LimitReader(app.IO.In, 64<<10))
+		if err != nil {
+			return "", usageErr("reading the %s from stdin: %v", what, err)
+		}
+		s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if s == "" {
+			return "", usageErr("stdin was empty: no %s to log in with", what)
+		}
+		return s, nil
+	}
+	for _, env := range []string{"SESAME_PASSWORD", "SESAME_SECRET"} {
+		if v := app.Getenv(env); v != "" {
+			return v, nil
+		}
+	}
+	if !app.IO.InTTY {
+		return "", usageErr("no %s given and no terminal to ask for it on: pipe it with --%s, set SESAME_PASSWORD (or SESAME_SECRET), or run in a terminal", what, stdinFlag(what))
+	}
+	who := p.Username
+	if who != "" {
+		who = " for " + who
+	}
+	s, err := app.IO.ReadSecret(fmt.Sprintf("%s %s%s: ", strings.ToUpper(p.Provider), what, who))
+	if err != nil {
+		return "", usageErr("reading the %s: %v", what, err)
+	}
+	if s == "" {
+		return "", usageErr("empty %s", what)
+	}
+	return s, nil
+}
+
+func stdinFlag(what string) string {
+	switch {
+	case strings.Contains(what, "key") || strings.Contains(what, "Key"):
+		return "key-stdin"
+	case strings.Contains(what, "password"):
+		return "password-stdin"
+	}
+	return "secret-stdin"
+}
+
+// isNotFound reports a store's "nothing stored".
+func isNotFound(err error) bool { return errors.Is(err, credstore.ErrNotFound) }
+
+var _ = clierr.OK

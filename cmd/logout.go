@@ -1,0 +1,87 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/config"
+)
+
+type logoutOptions struct {
+	Profile string
+	All     bool
+	Forget  bool
+}
+
+func newLogoutCmd(app *App) *cobra.Command {
+	opts := &logoutOptions{}
+	cmd := &cobra.Command{
+		Use:   "logout [PROFILE]",
+		Short: "Remove a profile's session and saved secret",
+		Long: `Remove the profile's session and saved secret from the credential store. The
+profile's settings stay in the config file, so the next login needs only the
+secret, unless --forget removes them too.`,
+		Example: `  sesame logout tdx
+  sesame logout --all --forget`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeProfiles(app),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			if opts.All && opts.Profile != "" {
+				return usageErr("give a PROFILE or --all, not both")
+			}
+			return runLogout(app, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "log out of every profile")
+	cmd.Flags().BoolVar(&opts.Forget, "forget", false, "also remove the profile from the config file")
+	return cmd
+}
+
+func runLogout(app *App, opts *logoutOptions) error {
+	c, err := app.Config()
+	if err != nil {
+		return err
+	}
+	var targets []*config.Profile
+	if opts.All {
+		for _, n := range c.Names() {
+			targets = append(targets, c.Profiles[n])
+		}
+	} else {
+		p, err := app.resolveProfile(opts.Profile)
+		if err != nil {
+			return err
+		}
+		targets = []*config.Profile{p}
+	}
+	mgr, err := app.Sessions()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range targets {
+		if err := mgr.Logout(p); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p.Name, err))
+			continue
+		}
+		if opts.Forget {
+			delete(c.Profiles, p.Name)
+		}
+		what := "logged out"
+		if opts.Forget {
+			what = "logged out and forgotten"
+		}
+		fmt.Fprintf(app.IO.ErrOut, "✓ %s: %s\n", p.Name, what)
+	}
+	if opts.Forget {
+		if err := c.Save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

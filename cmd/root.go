@@ -1,0 +1,112 @@
+// Package cmd is sesame's command line: one file per command, holding its
+// flags, arguments and output. Commands never speak HTTP or touch a keychain
+// themselves; they ask internal/session for sessions.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+)
+
+// Execute runs sesame and returns the process exit code.
+func Execute() int {
+	return run(newApp(), os.Args[1:])
+}
+
+// ExecuteAt runs sesame with its clock replaced; sesame's own tests use it
+// to move time forward without sleeping. The release binary never calls it.
+func ExecuteAt(now func() time.Time) int {
+	app := newApp()
+	app.Now = now
+	return run(app, os.Args[1:])
+}
+
+func run(app *App, args []string) int {
+	root := newRootCmd(app)
+	root.SetArgs(args)
+	root.SetIn(app.IO.In)
+	root.SetOut(app.IO.Out)
+	root.SetErr(app.IO.ErrOut)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var pass *passThrough
+	if errors.As(err, &pass) {
+		return pass.code
+	}
+	code := clierr.Code(err)
+	if code == clierr.Unexpected && isUsageError(err) {
+		code = clierr.Usage
+	}
+	fmt.Fprintln(app.IO.ErrOut, "sesame: "+err.Error())
+	return code
+}
+
+// passThrough carries a child process's exit code (curl, exec) unchanged.
+type passThrough struct{ code int }
+
+func (p *passThrough) Error() string { return fmt.Sprintf("exit status %d", p.code) }
+
+// isUsageError recognises cobra's own argument and flag errors.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown flag", "unknown shorthand", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sesame",
+		Short: "Log in to AMS, YourMembership and TeamDynamix once; hand the session to scripts",
+		Long: `sesame logs in to Teamworks AMS, YourMembership and TeamDynamix, keeps the
+session (and, unless told not to, the secret that renews it) in the OS keychain,
+renews it when it expires, and hands it to whatever needs it: token show, env,
+exec and curl.`,
+		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
+  sesame token show | xargs -I{} echo got {}
+  sesame curl /api/auth/getuser
+  sesame sandbox demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       versionString(),
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.StringVarP(&app.Profile, "profile", "p", "", "profile to act on (default: $SESAME_PROFILE, else the only profile)")
+	pf.StringVar(&app.ConfigPath, "config", "", "config file (default: $SESAME_CONFIG, else the OS config folder)")
+	pf.StringVar(&app.StoreKind, "store", "", "credential store: auto, keyring or file (default: $SESAME_STORE, else the profile's)")
+	pf.DurationVar(&app.Timeout, "timeout", app.Timeout, "timeout of each HTTP request")
+	pf.StringVar(&app.CAFile, "cacert", "", "extra CA bundle (PEM) to trust (default: $SESAME_CA_FILE)")
+	pf.BoolVar(&app.Debug, "debug", false, "log each HTTP exchange to stderr, secrets replaced by ***")
+	app.flags = func(name string) bool { return pf.Changed(name) }
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
+	})
+
+	root.AddCommand(
+		newLoginCmd(app),
+		newLogoutCmd(app),
+		newStatusCmd(app),
+		newTokenCmd(app),
+		newVersionCmd(app),
+		newSandboxCmd(app),
+		newAPICmd(app),
+	)
+	return root
+}

@@ -1,0 +1,230 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/sandbox"
+)
+
+func newSandboxCmd(app *App) *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve fake AMS, YM and TDX servers on loopback to try sesame",
+		Long: `Serve local fake Teamworks AMS, YourMembership and TeamDynamix servers (the
+same ones sesame's tests use, speaking the vendors' documented wire formats)
+and print their URLs, test credentials and ready-to-paste login lines. Stop
+it with Ctrl-C.
+
+  sesame sandbox exec -- CMD   runs CMD against fresh fakes with a throw-away
+                               config and store, sesame on its PATH
+  sesame sandbox demo          logs in, prints the token and makes an
+                               authenticated request, step by step`,
+		Example: `  sesame sandbox --listen 127.0.0.1:8700
+  sesame sandbox exec -- sh -c 'sesame login tdx --url "$SANDBOX_TDX_URL" --username alice --password-stdin <<<wonderland-42 && sesame token show'
+  sesame sandbox demo`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			served, stop, err := sandbox.Serve(listen, sandbox.Options{})
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			defer stop()
+			printSandbox(app.IO.Out, served)
+			fmt.Fprintln(app.IO.ErrOut, "serving; press Ctrl-C to stop")
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address of the first fake (loopback only); the others take the next ports")
+	cmd.AddCommand(newSandboxExecCmd(app), newSandboxDemoCmd(app))
+	return cmd
+}
+
+func printSandbox(w io.Writer, served []sandbox.Served) {
+	for _, s := range served {
+		fmt.Fprintf(w, "%s  %s\n", strings.ToUpper(s.Vendor.Name()), s.URL)
+		for _, a := range s.Vendor.Accounts() {
+			note := a.Note
+			if a.Refusing {
+				note += " (refused on purpose)"
+			}
+			fmt.Fprintf(w, "  # %s\n  printf '%%s' %s | %s\n", note, shellQuote(a.Secret), loginLine(s.Vendor.Name(), a, s.URL))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// loginLine is the command that logs in with a sandbox account.
+func loginLine(vendor string, a sandbox.Account, url string) string {
+	var flags string
+	switch vendor + "/" + a.Mode {
+	case "tdx/admin":
+		flags = "--admin --beid " + shellQuote(a.User) + " --key-stdin"
+	case "ams/v1", "ams/v2":
+		flags = "--api " + a.Mode + " --username " + shellQuote(a.User) + " --password-stdin"
+	case "ym/consumer":
+		flags = "--consumer-key " + shellQuote(a.User) + " --secret-stdin"
+	case "ym/token":
+		flags = "--token-stdin"
+	case "ym/admin":
+		flags = "--user-type admin --username " + shellQuote(a.User) + " --password-stdin"
+	default:
+		flags = "--username " + shellQuote(a.User) + " --password-stdin"
+	}
+	if a.Extra != "" {
+		flags = a.Extra + " " + flags
+	}
+	return fmt.Sprintf("sesame login %s --url %s %s", vendor, url, flags)
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.@/:+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sandboxWorld starts the fakes and a throw-away home for sesame: config,
+// file store and a PATH on which `sesame` is this very binary.
+type sandboxWorld struct {
+	served []sandbox.Served
+	dir    string
+	env    []string
+	stop   func()
+}
+
+func startSandboxWorld() (*sandboxWorld, error) {
+	served, stop, err := sandbox.Serve("127.0.0.1:0", sandbox.Options{})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "sesame-sandbox-")
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	w := &sandboxWorld{served: served, dir: dir}
+	w.stop = func() { stop(); os.RemoveAll(dir) }
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o700); err != nil {
+		w.stop()
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		w.stop()
+		return nil, err
+	}
+	exe := "sesame"
+	if filepath.Ext(self) == ".exe" {
+		exe += ".exe"
+	}
+	if err := os.Symlink(self, filepath.Join(bin, exe)); err != nil {
+		w.stop()
+		return nil, fmt.Errorf("putting sesame on the sandbox PATH: %w", err)
+	}
+	home := filepath.Join(dir, "home")
+	env := []string{
+		"SESAME_CONFIG=" + filepath.Join(home, "sesame", "config.yaml"),
+		"SESAME_STORE=file",
+		"XDG_CONFIG_HOME=" + home,
+		"HOME=" + home,
+		"APPDATA=" + home,
+		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+	}
+	for _, s := range served {
+		env = append(env, "SANDBOX_"+strings.ToUpper(s.Vendor.Name())+"_URL="+s.URL)
+	}
+	w.env = mergeEnv(os.Environ(), env)
+	return w, nil
+}
+
+// mergeEnv returns base with the assignments in set replacing or adding.
+func mergeEnv(base, set []string) []string {
+	keys := map[string]bool{}
+	for _, kv := range set {
+		k, _, _ := strings.Cut(kv, "=")
+		keys[k] = true
+	}
+	out := make([]string, 0, len(base)+len(set))
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if !keys[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
+}
+
+func newSandboxExecCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exec -- CMD [ARGS…]",
+		Short: "Run CMD against fresh fakes with a throw-away config and store",
+		Long: `Start the fakes, then run CMD with SANDBOX_TDX_URL, SANDBOX_AMS_URL and
+SANDBOX_YM_URL set, SESAME_CONFIG and the file store in a temporary folder,
+and sesame on PATH. Everything is removed when CMD ends; its exit code is
+sesame's.`,
+		Example: `  sesame sandbox exec -- sh -c 'echo wonderland-42 | sesame login tdx --url "$SANDBOX_TDX_URL" --username alice --password-stdin && sesame status'`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := startSandboxWorld()
+			if err != nil {
+				return err
+			}
+			defer w.stop()
+			return runChild(app, args, w.env, nil)
+		},
+	}
+}
+
+// runChild runs argv with env, wired to our streams, forwarding signals, and
+// returns its exit code as a passThrough.
+func runChild(app *App, argv, env []string, stdin io.Reader) error {
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Env = env
+	if stdin == nil {
+		stdin = app.IO.In
+	}
+	c.Stdin, c.Stdout, c.Stderr = stdin, app.IO.Out, app.IO.ErrOut
+	if err := c.Start(); err != nil {
+		return usageErr("cannot run %s: %v", argv[0], err)
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = c.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := c.Wait()
+	close(done)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if code < 0 {
+			code = 128 + signalNumber(ee)
+		}
+		return &passThrough{code: code}
+	}
+	return err
+}

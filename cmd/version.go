@@ -1,0 +1,71 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Stamped by the release build: -ldflags "-X github.com/sesame-cli/sesame/cmd.version=…".
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+type buildInfo struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	Date      string `json:"date"`
+	GoVersion string `json:"go_version"`
+	Platform  string `json:"platform"`
+}
+
+func currentBuild() buildInfo {
+	b := buildInfo{Version: version, Commit: commit, Date: date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if b.Version == "" {
+		b.Version = "dev"
+		// `go install …@vX` records the module version.
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			b.Version = bi.Main.Version
+		}
+	}
+	return b
+}
+
+func versionString() string {
+	b := currentBuild()
+	s := "sesame " + b.Version
+	if b.Commit != "" {
+		s += " (" + b.Commit
+		if b.Date != "" {
+			s += ", " + b.Date
+		}
+		s += ")"
+	}
+	return s + " " + b.GoVersion + " " + b.Platform
+}
+
+func newVersionCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "version",
+		Short:   "Print sesame's version",
+		Example: "  sesame version\n  sesame version --json",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if asJSON {
+				enc := json.NewEncoder(app.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(currentBuild())
+			}
+			_, err := fmt.Fprintln(app.IO.Out, versionString())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sesame-cli/sesame/internal/sandbox"
+)
+
+// hostile KIND starts a misbehaving server and sets HOSTILE_URL:
+//
+//	html500     500 with an HTML error page
+//	html200     200 with an HTML login page
+//	big         200 with a body over 1 MiB
+//	hang        accepts the request and never answers
+//	ratelimit   429 with Retry-After: 1 twice, then the TDX fake
+//	busy        503 forever
+//	badjson     200 application/json of the wrong shape
+//	noexp       200 text/plain JWT without an exp claim
+//	garbage     200 text/plain that is not a JWT
+//	tls         the TDX fake over TLS with a self-signed certificate; its
+//	            CA is written to $WORK/ca.pem
+//	redirect    302 to another origin
+func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hostile KIND")
+	}
+	var hits atomic.Int64
+	stop := make(chan struct{})
+	var h http.HandlerFunc
+	switch args[0] {
+	case "html500":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "<!DOCTYPE html><html><head><title>Runtime Error</title></head><body><h1>Server Error in '/TDWebApi' Application.</h1></body></html>")
+		}
+	case "html200":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!DOCTYPE html><html><body><form>Sign in</form></body></html>")
+		}
+	case "big":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, strings.Repeat("x", 1<<20+10))
+		}
+	case "hang":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-stop:
+			case <-r.Context().Done():
+			}
+		}
+	case "ratelimit":
+		tdx := sandbox.NewTDX(sandbox.Options{})
+		h = func(w http.ResponseWriter, r *http.Request) {
+			if hits.Add(1) <= 2 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+				return
+			}
+			tdx.ServeHTTP(w, r)
+		}
+	case "busy":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		}
+	case "badjson":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"unexpected": [1, 2, 3]}`)
+		}
+	case "noexp":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			// {"typ":"JWT","alg":"HS256"}.{"unique_name":"alice"}.sig
+			io.WriteString(w, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1bmlxdWVfbmFtZSI6ImFsaWNlIn0.c2ln")
+		}
+	case "garbage":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "welcome!")
+		}
+	case "redirect":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/login", http.StatusFound)
+		}
+	case "tls":
+		srv := httptest.NewTLSServer(sandbox.NewTDX(sandbox.Options{}))
+		ts.Defer(srv.Close)
+		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "ca.pem"), pemBytes, 0o600))
+		ts.Setenv("HOSTILE_URL", srv.URL)
+		return
+	default:
+		ts.Fatalf("unknown hostile kind %q", args[0])
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadHeaderTimeout = 5 * time.Second
+	srv.Start()
+	ts.Defer(func() { close(stop); srv.Close() })
+	ts.Setenv("HOSTILE_URL", srv.URL)
+}

@@ -1,0 +1,272 @@
+// Package config holds sesame's profiles and settings: where the config file
+// is, what a profile is, and the precedence flag > SESAME_* env > config file
+// > default (SPEC §1). It never holds a secret: passwords, keys and sessions
+// belong to the credential store.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/renameio"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+)
+
+// Profile is one account on one vendor instance. Everything here is safe to
+// write to disk in the clear.
+type Profile struct {
+	Name     string `yaml:"-" mapstructure:"-"`
+	Provider string `yaml:"provider" mapstructure:"provider"`
+	// URL is the instance as the user gave it (TDX: https://ORG.teamdynamix.com,
+	// AMS: https://SERVER/APPNAME, YM: https://ws.yourmembership.com).
+	URL string `yaml:"url" mapstructure:"url"`
+	// Mode is the provider's login mode (tdx: user|admin, ams: v1|v2,
+	// ym: member|admin|consumer|token).
+	Mode string `yaml:"mode,omitempty" mapstructure:"mode"`
+	// Username is the user name, or the key id for key logins (TDX BEID, YM
+	// consumer key).
+	Username string `yaml:"username,omitempty" mapstructure:"username"`
+	// Store is the credential store chosen at login (keyring or file).
+	Store string `yaml:"store,omitempty" mapstructure:"store"`
+	// SessionIdle and SessionTTL override the global renewal windows.
+	SessionIdle string `yaml:"session_idle,omitempty" mapstructure:"session_idle"`
+	SessionTTL  string `yaml:"session_ttl,omitempty" mapstructure:"session_ttl"`
+	// Options are the provider's own settings (app_id, client_id, sandbox, …).
+	Options map[string]string `yaml:"options,omitempty" mapstructure:"options"`
+}
+
+// Option returns a provider option, or def when it is unset.
+func (p *Profile) Option(key, def string) string {
+	if v, ok := p.Options[key]; ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// SetOption sets a provider option; an empty value removes it.
+func (p *Profile) SetOption(key, value string) {
+	if value == "" {
+		delete(p.Options, key)
+		return
+	}
+	if p.Options == nil {
+		p.Options = map[string]string{}
+	}
+	p.Options[key] = value
+}
+
+// Config is the config file's content plus the settings resolved with
+// flag > env > file > default precedence.
+type Config struct {
+	Path     string              `yaml:"-"`
+	Store    string              `yaml:"store,omitempty" mapstructure:"store"`
+	Profiles map[string]*Profile `yaml:"profiles,omitempty" mapstructure:"profiles"`
+
+	v *viper.Viper
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// ValidName reports whether name can be a profile name. Names are lower case
+// because viper folds config keys, and safe as file names.
+func ValidName(name string) error {
+	if !nameRE.MatchString(name) {
+		return clierr.New(clierr.Usage, "invalid profile name %q: use lower-case letters, digits, '.', '_' and '-'", name)
+	}
+	return nil
+}
+
+// DefaultPath is where the config file lives: $SESAME_CONFIG, else flagPath,
+// else os.UserConfigDir()/sesame/config.yaml (SPEC §1).
+func DefaultPath(flagPath string) (string, error) {
+	if p := os.Getenv("SESAME_CONFIG"); p != "" {
+		return p, nil
+	}
+	if flagPath != "" {
+		return flagPath, nil
+	}
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config.yaml"), nil
+}
+
+// Dir is sesame's own folder under the OS config directory; sessions and
+// locks live below it.
+func Dir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", clierr.New(clierr.Unexpected, "cannot find the user config directory: %w", err)
+	}
+	return filepath.Join(d, "sesame"), nil
+}
+
+// Load reads the config file at path (a missing file is an empty config) and
+// binds flags, so that Setting answers with flag > SESAME_* env > file >
+// default precedence. flags may be nil.
+func Load(path string, flags *pflag.FlagSet) (*Config, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	v.SetEnvPrefix("SESAME")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	if flags != nil {
+		for _, name := range []string{"store", "timeout", "cacert", "debug"} {
+			if f := flags.Lookup(name); f != nil {
+				if err := v.BindPFlag(strings.ReplaceAll(name, "-", "_"), f); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	// SPEC §6: --cacert and SESAME_CA_FILE are the same setting.
+	_ = v.BindEnv("cacert", "SESAME_CA_FILE", "SESAME_CACERT")
+	v.SetDefault("store", "auto")
+	v.SetDefault("timeout", "30s")
+	v.SetDefault("session_idle", "20m")
+	v.SetDefault("session_ttl", "14m")
+
+	c := &Config{Path: path, v: v}
+	if err := v.ReadInConfig(); err != nil {
+		var nf viper.ConfigFileNotFoundError
+		if !errors.As(err, &nf) && !errors.Is(err, fs.ErrNotExist) {
+			return nil, clierr.New(clierr.Usage, "reading config %s: %w", path, err)
+		}
+	}
+	c.Store = v.GetString("store")
+	raw := v.GetStringMap("profiles")
+	c.Profiles = make(map[string]*Profile, len(raw))
+	for name := range raw {
+		p := &Profile{}
+		if err := v.UnmarshalKey("profiles."+name, p); err != nil {
+			return nil, clierr.New(clierr.Usage, "config %s: profile %s: %w", path, name, err)
+		}
+		p.Name = name
+		c.Profiles[name] = p
+	}
+	return c, nil
+}
+
+// Setting is a global setting resolved with flag > env > file > default.
+func (c *Config) Setting(key string) string {
+	if c.v == nil {
+		return ""
+	}
+	return c.v.GetString(key)
+}
+
+// Duration is a duration setting for a profile: the profile's own value,
+// else the global one; def when neither parses.
+func (c *Config) Duration(p *Profile, key string, def time.Duration) time.Duration {
+	var s string
+	switch key {
+	case "session_idle":
+		s = p.SessionIdle
+	case "session_ttl":
+		s = p.SessionTTL
+	}
+	// An env var set for this run beats the profile's file value.
+	if env := os.Getenv("SESAME_" + strings.ToUpper(key)); env != "" {
+		s = env
+	}
+	if s == "" {
+		s = c.Setting(key)
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+// Names lists the profile names in order.
+func (c *Config) Names() []string {
+	names := make([]string, 0, len(c.Profiles))
+	for n := range c.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Profile finds a profile by name, with an error that lists the others.
+func (c *Config) Profile(name string) (*Profile, error) {
+	if p, ok := c.Profiles[strings.ToLower(name)]; ok {
+		return p, nil
+	}
+	return nil, clierr.New(clierr.Usage, "no profile named %q%s", name, c.listHint())
+}
+
+func (c *Config) listHint() string {
+	if len(c.Profiles) == 0 {
+		return "; log in first: sesame login tdx|ams|ym"
+	}
+	return " (profiles: " + strings.Join(c.Names(), ", ") + ")"
+}
+
+// Resolve picks the profile a command acts on: explicit (from --profile or an
+// argument), else SESAME_PROFILE, else match (when not nil, e.g. curl's URL
+// match), else the only profile there is, else an error listing them.
+func (c *Config) Resolve(explicit string, match func(*Profile) bool) (*Profile, error) {
+	if explicit == "" {
+		explicit = os.Getenv("SESAME_PROFILE")
+	}
+	if explicit != "" {
+		return c.Profile(explicit)
+	}
+	if match != nil {
+		var found []*Profile
+		for _, n := range c.Names() {
+			if match(c.Profiles[n]) {
+				found = append(found, c.Profiles[n])
+			}
+		}
+		if len(found) == 1 {
+			return found[0], nil
+		}
+	}
+	switch len(c.Profiles) {
+	case 0:
+		return nil, clierr.New(clierr.Usage, "no profiles yet; log in first: sesame login tdx|ams|ym")
+	case 1:
+		for _, p := range c.Profiles {
+			return p, nil
+		}
+	}
+	return nil, clierr.New(clierr.Usage, "more than one profile: choose one with --profile or SESAME_PROFILE%s", c.listHint())
+}
+
+// Save writes the config file atomically with mode 0600, creating its folder
+// (0700) when needed.
+func (c *Config) Save() error {
+	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
+		return clierr.New(clierr.Unexpected, "creating config folder: %w", err)
+	}
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	// renameio writes a 0600 temp file and renames it over the old one, so a
+	// reader never sees half a config.
+	if err := renameio.WriteFile(c.Path, data); err != nil {
+		return clierr.New(clierr.Unexpected, "writing config %s: %w", c.Path, err)
+	}
+	return os.Chmod(c.Path, 0o600)
+}
+
+// String describes the profile for people: "tdx (tdx, https://…)".
+func (p *Profile) String() string {
+	return fmt.Sprintf("%s (%s, %s)", p.Name, p.Provider, p.URL)
+}

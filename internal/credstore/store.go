@@ -1,0 +1,26 @@
+// Package credstore keeps secrets and sessions: one opaque item per profile,
+// in the OS keychain (keyring), in 0600 files (file), or in memory (tests).
+// It stores bytes and never knows what they mean: it must not import
+// providers or session, and it must never log or print a stored value.
+package credstore
+
+import "errors"
+
+// ErrNotFound is returned by Get when nothing is stored for the profile.
+var ErrNotFound = errors.New("nothing stored")
+
+// Store keeps one item per profile.
+//
+// Errors other than ErrNotFound carry clierr.Store (exit 6) and say which
+// store failed and what the user can do; they never quote the value.
+type Store interface {
+	// Name is the store's kind as users see it: keyring, file or memory.
+	Name() string
+	// Get returns the profile's item, or ErrNotFound.
+	Get(profile string) ([]byte, error)
+	// Set replaces the profile's item whole: a reader sees the old item or
+	// the new one, never a mix.
+	Set(profile string, data []byte) error
+	// Delete removes the profile's item; deleting nothing is not an error.
+	Delete(profile string) error
+}

@@ -1,0 +1,236 @@
+// Package tdx is the TeamDynamix Web API adapter. It implements "Logging into
+// the Web API" (TeamDynamix KB article 1715, seed 002): POST api/auth/login
+// with a username and password, or api/auth/loginadmin with a BEID and Web
+// Services Key; the answer is a JWT in a text/plain body, sent afterwards as
+// "Authorization: Bearer JWT". Its expiry is the JWT's exp claim.
+//
+// The API base is {url}/TDWebApi, or {url}/SBTDWebApi for the sandbox
+// instance. TeamDynamix has no SSO for the API: SSO accounts cannot log in.
+package tdx
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// Login modes.
+const (
+	ModeUser  = "user"
+	ModeAdmin = "admin"
+)
+
+// Provider is the TeamDynamix adapter.
+type Provider struct{}
+
+// New returns the adapter.
+func New() *Provider { return &Provider{} }
+
+// Name implements providers.Provider.
+func (*Provider) Name() string { return "tdx" }
+
+// Modes implements providers.Provider.
+func (*Provider) Modes() []string { return []string{ModeUser, ModeAdmin} }
+
+// SecretName implements providers.Provider.
+func (*Provider) SecretName(mode string) string {
+	if mode == ModeAdmin {
+		return "Web Services Key"
+	}
+	return "password"
+}
+
+// BaseURL implements providers.Provider: {url}/TDWebApi or {url}/SBTDWebApi.
+func (*Provider) BaseURL(p *config.Profile) (string, error) {
+	u, err := transport.CheckURL(p.URL)
+	if err != nil {
+		return "", err
+	}
+	base := strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/")
+	// Accept a URL that already names the API folder.
+	base = strings.TrimSuffix(strings.TrimSuffix(base, "/TDWebApi"), "/SBTDWebApi")
+	if p.Option("sandbox", "") == "true" {
+		return base + "/SBTDWebApi", nil
+	}
+	return base + "/TDWebApi", nil
+}
+
+// Login implements providers.Provider.
+func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Profile, secret string) (*providers.Session, error) {
+	base, err := pr.BaseURL(p)
+	if err != nil {
+		return nil, err
+	}
+	var path string
+	var body any
+	switch p.Mode {
+	case ModeUser, "":
+		if p.Username == "" {
+			return nil, clierr.New(clierr.Usage, "tdx user login needs --username")
+		}
+		path, body = "/api/auth/login", userLogin{Username: p.Username, Password: secret}
+	case ModeAdmin:
+		if p.Username == "" {
+			return nil, clierr.New(clierr.Usage, "tdx admin login needs --beid")
+		}
+		path, body = "/api/auth/loginadmin", adminLogin{BEID: p.Username, WebServicesKey: secret}
+	default:
+		return nil, clierr.New(clierr.Usage, "unknown tdx mode %q (want user or admin)", p.Mode)
+	}
+	data, _ := json.Marshal(body)
+	env.HTTP.AddSecret(secret)
+	resp, err := env.HTTP.Do(ctx, &transport.Request{
+		Method: http.MethodPost,
+		URL:    base + path,
+		// The seed's own example: text/json; ASP.NET Web API reads it as JSON.
+		Header: http.Header{"Content-Type": {"text/json; charset=utf-8"}, "Accept": {"text/plain, application/json"}},
+		Body:   data,
+		Retry:  true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tdx login: %w", err)
+	}
+	if err := statusError(resp, p); err != nil {
+		return nil, err
+	}
+	jwt := strings.Trim(strings.TrimSpace(string(resp.Body)), `"`)
+	env.HTTP.AddSecret(jwt)
+	exp, name, err := ParseJWT(jwt)
+	if err != nil {
+		return nil, clierr.New(clierr.Network, "tdx login to %s: the answer is not a usable JWT (%v); is --url the TeamDynamix instance?", hostOf(base), err)
+	}
+	user := name
+	if user == "" {
+		user = p.Username
+	}
+	now := env.Now()
+	return &providers.Session{
+		Provider:  "tdx",
+		Mode:      modeOr(p.Mode),
+		Token:     jwt,
+		User:      user,
+		IssuedAt:  now,
+		ExpiresAt: exp,
+	}, nil
+}
+
+func modeOr(m string) string {
+	if m == "" {
+		return ModeUser
+	}
+	return m
+}
+
+// statusError maps a non-200 login answer to an error a user can act on.
+func statusError(resp *transport.Response, p *config.Profile) error {
+	host := hostOf(p.URL)
+	msg := vendorMessage(resp.Body)
+	switch {
+	case resp.Status == http.StatusOK:
+		if looksHTML(resp) {
+			return clierr.New(clierr.Network, "tdx login to %s: got an HTML page instead of a token; is --url the TeamDynamix instance (https://ORG.teamdynamix.com)?", host)
+		}
+		return nil
+	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
+		what := "username or password"
+		if p.Mode == ModeAdmin {
+			what = "BEID or Web Services Key"
+		}
+		hint := "; SSO accounts cannot use the API (TeamDynamix KB 1715): use a non-SSO user or service account"
+		if p.Mode == ModeAdmin {
+			hint = "; check the BEID and Web Services Key in TDAdmin > Organization Details"
+		}
+		return clierr.New(clierr.Rejected, "tdx login to %s refused: wrong %s (HTTP %d%s)%s", host, what, resp.Status, msg, hint)
+	case resp.Status == http.StatusNotFound:
+		return clierr.New(clierr.Network, "tdx login to %s: HTTP 404; is --url the TeamDynamix instance, and is --sandbox right?", host)
+	case resp.Status == http.StatusTooManyRequests:
+		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after retries; wait a minute", host)
+	case resp.Status >= 500:
+		return clierr.New(clierr.Network, "tdx login to %s: server error (HTTP %d%s); try again later", host, resp.Status, msg)
+	case resp.Status >= 400:
+		return clierr.New(clierr.Rejected, "tdx login to %s refused (HTTP %d%s)", host, resp.Status, msg)
+	}
+	return clierr.New(clierr.Network, "tdx login to %s: unexpected HTTP %d", host, resp.Status)
+}
+
+// vendorMessage is a short, single-line quote of a plain-text error body,
+// or "" for HTML and long bodies (those are pages, not messages).
+func vendorMessage(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if s == "" || len(s) > 200 || strings.HasPrefix(s, "<") {
+		return ""
+	}
+	var m struct{ Message string }
+	if json.Unmarshal(b, &m) == nil && m.Message != "" {
+		s = m.Message
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return ": " + strings.Trim(s, `"`)
+}
+
+func looksHTML(resp *transport.Response) bool {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	b := bytes.TrimSpace(resp.Body)
+	return strings.Contains(ct, "html") || bytes.HasPrefix(b, []byte("<"))
+}
+
+func hostOf(raw string) string {
+	if u, err := transport.CheckURL(raw); err == nil {
+		return u.Host
+	}
+	return "the instance"
+}
+
+// ParseJWT reads the exp and unique_name claims of a JWT without checking its
+// signature (sesame carries the token; the vendor verifies it).
+func ParseJWT(jwt string) (exp time.Time, name string, err error) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return time.Time{}, "", errors.New("not three dot-separated parts")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}, "", errors.New("claims are not base64url")
+	}
+	var c claims
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return time.Time{}, "", errors.New("claims are not JSON")
+	}
+	if c.Exp == nil {
+		return time.Time{}, "", errors.New("no exp claim")
+	}
+	if math.IsNaN(*c.Exp) || math.IsInf(*c.Exp, 0) || *c.Exp <= 0 || *c.Exp > 1e11 {
+		return time.Time{}, "", errors.New("exp claim out of range")
+	}
+	return time.Unix(int64(*c.Exp), 0).UTC(), c.UniqueName, nil
+}
+
+// Headers implements providers.Provider.
+func (*Provider) Headers(_ *config.Profile, s *providers.Session) []providers.Header {
+	return []providers.Header{{Name: "Authorization", Value: "Bearer " + s.Token}}
+}
+
+// ValidUntil implements providers.Provider: the JWT's exp.
+func (*Provider) ValidUntil(s *providers.Session, _ providers.Windows) time.Time {
+	return s.ExpiresAt
+}
+
+// IsAuthError implements providers.Provider: TDX answers 401 to a missing,
+// expired or revoked JWT.
+func (*Provider) IsAuthError(status int, _ http.Header, _ []byte) bool {
+	return status == http.StatusUnauthorized
+}
+
+var _ providers.Provider = (*Provider)(nil)

@@ -1,0 +1,136 @@
+// Package sandbox holds fake AMS, YM and TDX servers that speak the vendors'
+// documented wire formats (../shared/seeds). The tests log in against them
+// and `sesame sandbox` serves them on loopback for people to try sesame.
+//
+// Every fake also answers two control routes, which a real vendor never has:
+//
+//	GET  /_sandbox/stats   {"logins": N, "requests": N, ...} as JSON
+//	POST /_sandbox/expire  ends every session the fake has issued
+//
+// It must never be pointed at, or forward to, a real vendor host.
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Vendor is one fake vendor server.
+type Vendor interface {
+	http.Handler
+	// Name is the provider name: tdx, ams or ym.
+	Name() string
+	// Logins counts successful logins so far.
+	Logins() int64
+	// Expire ends every session issued so far (server-side expiry).
+	Expire()
+	// Accounts describes the test credentials, for `sesame sandbox`.
+	Accounts() []Account
+}
+
+// Account is one test login a fake accepts (or refuses on purpose).
+type Account struct {
+	Mode     string // provider login mode
+	User     string // username, e-mail, BEID or consumer key
+	Secret   string // password, key or consumer secret (test values only)
+	Note     string // what logging in with it shows
+	Extra    string // extra login flags, e.g. "--client-id 1234"
+	Refusing bool   // the fake refuses this login on purpose
+}
+
+// Counters are the shared statistics every fake keeps.
+type Counters struct {
+	logins   atomic.Int64
+	requests atomic.Int64
+	mu       sync.Mutex
+	extra    map[string]int64
+}
+
+// Login counts one successful login.
+func (c *Counters) Login() { c.logins.Add(1) }
+
+// Request counts one request of any kind.
+func (c *Counters) Request() { c.requests.Add(1) }
+
+// Logins counts successful logins.
+func (c *Counters) Logins() int64 { return c.logins.Load() }
+
+// Add counts a named event (e.g. "missing_app_id") shown in /_sandbox/stats.
+func (c *Counters) Add(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.extra == nil {
+		c.extra = map[string]int64{}
+	}
+	c.extra[name]++
+}
+
+// Get returns a named count.
+func (c *Counters) Get(name string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.extra[name]
+}
+
+// Control answers the /_sandbox/ routes; it reports whether it did.
+func Control(w http.ResponseWriter, r *http.Request, c *Counters, expire func()) bool {
+	switch r.URL.Path {
+	case "/_sandbox/stats":
+		c.mu.Lock()
+		m := map[string]int64{"logins": c.logins.Load(), "requests": c.requests.Load()}
+		for k, v := range c.extra {
+			m[k] = v
+		}
+		c.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(m)
+		return true
+	case "/_sandbox/expire":
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return true
+		}
+		expire()
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// Options tune a fake for a test or a demo.
+type Options struct {
+	// TTL is how long an issued session lasts: TDX's JWT lifetime (default
+	// 24h), AMS's idle timeout (default 30m), YM's session lifetime (default
+	// 15m).
+	TTL time.Duration
+	// Now is the fake's clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// New returns the fake for a provider name.
+func New(name string, o Options) (Vendor, error) {
+	switch name {
+	case "tdx":
+		return NewTDX(o), nil
+	case "ams":
+		return NewAMS(o), nil
+	case "ym":
+		return NewYM(o), nil
+	}
+	return nil, fmt.Errorf("no sandbox for %q (have: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the providers that have a fake.
+func Names() []string { return []string{"ams", "tdx", "ym"} }

@@ -1,0 +1,222 @@
+package sandbox
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// TDX test credentials.
+const (
+	TDXUser      = "alice"
+	TDXPassword  = "wonderland-42"
+	TDXBEID      = "df0b5273-d7d4-44a3-9dbb-73a57c2904a9"
+	TDXWebKey    = "2313ed32-7b4c-4c5b-8974-126a638d0de1"
+	tdxSigningID = "sesame-sandbox"
+)
+
+// TDX is a fake TeamDynamix Web API (seed 002): POST api/auth/login and
+// api/auth/loginadmin under /TDWebApi and /SBTDWebApi, a JWT back as
+// text/plain, and Bearer-checked data routes such as GET api/auth/getuser.
+type TDX struct {
+	Counters
+	opts Options
+	key  []byte
+
+	mu            sync.Mutex
+	revokedBefore time.Time // tokens issued until then were ended by Expire
+}
+
+// NewTDX returns a fake TDX.
+func NewTDX(o Options) *TDX {
+	if o.TTL <= 0 {
+		o.TTL = 24 * time.Hour
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return &TDX{opts: o, key: key}
+}
+
+// Name implements Vendor.
+func (t *TDX) Name() string { return "tdx" }
+
+// Accounts implements Vendor.
+func (t *TDX) Accounts() []Account {
+	return []Account{
+		{Mode: "user", User: TDXUser, Secret: TDXPassword, Note: "a user account"},
+		{Mode: "admin", User: TDXBEID, Secret: TDXWebKey, Note: "an admin service account (BEID + Web Services Key)"},
+	}
+}
+
+// Expire implements Vendor: every JWT issued so far stops working.
+func (t *TDX) Expire() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.revokedBefore = t.opts.now()
+}
+
+func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.Request()
+	if Control(w, r, &t.Counters, t.Expire) {
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/TDWebApi/")
+	if !ok {
+		rest, ok = strings.CutPrefix(r.URL.Path, "/SBTDWebApi/")
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	switch rest {
+	case "api/auth/login":
+		t.login(w, r, false)
+	case "api/auth/loginadmin":
+		t.login(w, r, true)
+	case "api/auth/getuser":
+		t.getUser(w, r)
+	default:
+		if strings.HasPrefix(rest, "api/") {
+			if _, ok := t.authorize(w, r); ok {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				fmt.Fprintf(w, `{"Path":%q,"Method":%q}`, "/"+rest, r.Method)
+			}
+			return
+		}
+		http.NotFound(w, r)
+	}
+}
+
+func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "The requested resource does not support http method '"+r.Method+"'.", http.StatusMethodNotAllowed)
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "text/json" && mt != "application/json" {
+		http.Error(w, "The request entity's media type '"+mt+"' is not supported for this resource.", http.StatusUnsupportedMediaType)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	// TDX binds JSON case-insensitively, as ASP.NET Web API does.
+	var in map[string]any
+	if err := json.Unmarshal(body, &in); err != nil {
+		http.Error(w, "The request is invalid.", http.StatusBadRequest)
+		return
+	}
+	field := func(name string) string {
+		for k, v := range in {
+			if strings.EqualFold(k, name) {
+				s, _ := v.(string)
+				return s
+			}
+		}
+		return ""
+	}
+	var name string
+	if admin {
+		if field("BEID") != TDXBEID || field("WebServicesKey") != TDXWebKey {
+			http.Error(w, "Invalid BEID or web services key.", http.StatusUnauthorized)
+			return
+		}
+		name = "Sandbox Admin Service Account"
+	} else {
+		if field("username") != TDXUser || field("password") != TDXPassword {
+			http.Error(w, "Invalid username or password.", http.StatusUnauthorized)
+			return
+		}
+		name = TDXUser
+	}
+	t.Login()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, t.issue(name))
+}
+
+// issue signs a JWT shaped like the seed's (iss, aud, nbf, exp, unique_name).
+func (t *TDX) issue(name string) string {
+	now := t.opts.now()
+	nonce := make([]byte, 8)
+	_, _ = rand.Read(nonce)
+	header := b64(`{"typ":"JWT","alg":"HS256"}`)
+	claims, _ := json.Marshal(map[string]any{
+		"iss":         "TD",
+		"aud":         "https://www.teamdynamix.com/",
+		"nbf":         now.Unix(),
+		"iat":         now.UnixMilli(), // milliseconds: two logins in one second differ
+		"exp":         now.Add(t.opts.TTL).Unix(),
+		"unique_name": name,
+		"jti":         hex.EncodeToString(nonce),
+	})
+	signing := header + "." + b64(string(claims))
+	mac := hmac.New(sha256.New, t.key)
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// authorize checks the Bearer JWT: signature, expiry, and server-side expiry.
+func (t *TDX) authorize(w http.ResponseWriter, r *http.Request) (string, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	parts := strings.Split(tok, ".")
+	fail := func() (string, bool) {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		http.Error(w, "Authorization has been denied for this request.", http.StatusUnauthorized)
+		return "", false
+	}
+	if !ok || len(parts) != 3 {
+		return fail()
+	}
+	mac := hmac.New(sha256.New, t.key)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+		return fail()
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return fail()
+	}
+	var c struct {
+		Exp  int64  `json:"exp"`
+		IAT  int64  `json:"iat"`
+		Name string `json:"unique_name"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return fail()
+	}
+	now := t.opts.now()
+	t.mu.Lock()
+	before := t.revokedBefore
+	t.mu.Unlock()
+	if now.Unix() >= c.Exp || (!before.IsZero() && !time.UnixMilli(c.IAT).After(before)) {
+		return fail()
+	}
+	return c.Name, true
+}
+
+func (t *TDX) getUser(w http.ResponseWriter, r *http.Request) {
+	name, ok := t.authorize(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"UID":          "2d5e8d1a-0000-4000-8000-00000000a11c",
+		"UserName":     name,
+		"FullName":     "Alice Liddell",
+		"PrimaryEmail": "alice@example.edu",
+		"IsActive":     true,
+	})
+}

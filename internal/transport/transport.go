@@ -1,0 +1,280 @@
+// Package transport is the one HTTP client sesame's own requests go through
+// (SPEC §6): https only (plain http for loopback hosts alone), TLS always
+// verified with an optional extra CA bundle, proxies from the environment, a
+// timeout on every request, bodies read up to a limit, 429/5xx retried with
+// backoff, and a --debug log in which every secret is replaced by ***.
+//
+// It never follows a redirect: a login endpoint that redirects is reported,
+// so that no credential can be carried to another origin.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+)
+
+// MaxBody is how much of a response body is read (SPEC §6: 1 MiB).
+const MaxBody = 1 << 20
+
+// Options configure a Client.
+type Options struct {
+	Timeout time.Duration // per request; default 30s
+	CAFile  string        // extra PEM bundle to trust
+	Debug   io.Writer     // where --debug exchanges go; nil for none
+	Retries int           // retries for 429/5xx on requests marked Retry; default 3
+	// Sleep waits between retries; tests inject a fast one.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client sends requests under the rules above.
+type Client struct {
+	http    *http.Client
+	debug   *Redactor
+	out     io.Writer
+	retries int
+	sleep   func(ctx context.Context, d time.Duration) error
+}
+
+// New builds a Client.
+func New(o Options) (*Client, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Retries == 0 {
+		o.Retries = 3
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, clierr.New(clierr.Usage, "reading CA bundle: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, clierr.New(clierr.Usage, "CA bundle %s holds no PEM certificate", o.CAFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	c := &Client{
+		http: &http.Client{
+			Transport: tr,
+			Timeout:   o.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		},
+		out:     o.Debug,
+		retries: o.Retries,
+		sleep:   o.Sleep,
+	}
+	if o.Debug != nil {
+		c.debug = NewRedactor()
+	}
+	return c, nil
+}
+
+// AddSecret marks s as a value that --debug output must never show.
+func (c *Client) AddSecret(s ...string) {
+	if c.debug != nil {
+		c.debug.Add(s...)
+	}
+}
+
+// Request is one HTTP request. Body is kept as bytes so that a retry can send
+// it again.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	// Retry marks a request that may be sent again on 429/5xx (logins).
+	Retry bool
+}
+
+// Response is a response with its body read (up to MaxBody).
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// CheckURL applies SPEC §6: https, or http to a loopback host only.
+func CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, clierr.New(clierr.Usage, "invalid URL %q: want https://HOST/…", Redact(raw))
+	}
+	switch u.Scheme {
+	case "https":
+		return u, nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return u, nil
+		}
+		return nil, clierr.New(clierr.Usage, "refusing plain http to %s: credentials would cross the network in the clear; use https:// (http:// is allowed for loopback hosts only)", u.Host)
+	}
+	return nil, clierr.New(clierr.Usage, "unsupported URL scheme %q in %s: use https://", u.Scheme, u.Host)
+}
+
+// IsLoopback reports whether host names this machine (localhost, 127.0.0.0/8, ::1).
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Do sends r and reads the response. Errors carry exit codes: clierr.Usage for
+// a refused URL, clierr.Network for everything that went wrong on the way
+// (DNS, TLS, timeout, 5xx after the retries, a body over MaxBody).
+func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	u, err := CheckURL(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	attempts := 1
+	if r.Retry {
+		attempts += c.retries
+	}
+	var resp *Response
+	for i := 0; i < attempts; i++ {
+		resp, err = c.once(ctx, u, r)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Retry || (resp.Status != http.StatusTooManyRequests && resp.Status < 500) || i == attempts-1 {
+			break
+		}
+		wait := backoff(i, resp.Header.Get("Retry-After"))
+		if wait > 30*time.Second {
+			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d)", u.Host, wait.Round(time.Second), resp.Status)
+		}
+		c.logf("retrying in %s after HTTP %d (attempt %d of %d)", wait, resp.Status, i+2, attempts)
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, clierr.New(clierr.Network, "%s: %w", u.Host, err)
+		}
+	}
+	if resp.Status >= 300 && resp.Status < 400 {
+		return nil, clierr.New(clierr.Network, "%s answered with a redirect (HTTP %d) to %s; check the instance URL", u.Host, resp.Status, redirectHost(u, resp.Header.Get("Location")))
+	}
+	return resp, nil
+}
+
+func (c *Client) once(ctx context.Context, u *url.URL, r *Request) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, clierr.New(clierr.Usage, "building request to %s: %v", u.Host, err)
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "sesame")
+	}
+	c.dumpRequest(req, r.Body)
+	start := time.Now()
+	hr, err := c.http.Do(req)
+	if err != nil {
+		return nil, netError(u, err)
+	}
+	defer hr.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(hr.Body, MaxBody+1))
+	if err != nil {
+		return nil, netError(u, err)
+	}
+	if len(body) > MaxBody {
+		return nil, clierr.New(clierr.Network, "%s sent a response larger than %d bytes; is the URL an API endpoint?", u.Host, MaxBody)
+	}
+	resp := &Response{Status: hr.StatusCode, Header: hr.Header, Body: body}
+	c.dumpResponse(resp, time.Since(start))
+	return resp, nil
+}
+
+// netError words a transport failure without the URL (a YM token exchange
+// carries its token in the path) and with exit code 5.
+func netError(u *url.URL, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return clierr.New(clierr.Network, "%s did not answer in time (timeout); check the URL and your network, or raise --timeout", u.Host)
+	case errors.Is(err, context.Canceled):
+		return clierr.New(clierr.Network, "request to %s cancelled", u.Host)
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) {
+		return clierr.New(clierr.Network, "TLS certificate of %s does not verify: %v; if your organisation uses its own CA, pass it with --cacert FILE or SESAME_CA_FILE", u.Host, err)
+	}
+	return clierr.New(clierr.Network, "cannot reach %s: %v", u.Host, err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func redirectHost(base *url.URL, loc string) string {
+	l, err := base.Parse(loc)
+	if err != nil {
+		return "an unreadable location"
+	}
+	return l.Scheme + "://" + l.Host
+}
+
+func backoff(attempt int, retryAfter string) time.Duration {
+	if retryAfter != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second
+		}
+		if t, err := http.ParseTime(retryAfter); err == nil {
+			if d := time.Until(t); d > 0 {
+				return d
+			}
+			return 0
+		}
+	}
+	return time.Duration(500<<attempt) * time.Millisecond
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.out != nil {
+		fmt.Fprintf(c.out, "debug: "+format+"\n", args...)
+	}
+}

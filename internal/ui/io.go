@@ -1,0 +1,50 @@
+// Package ui is everything sesame shows people: the streams and whether each
+// is a terminal, lipgloss styles (only for terminals, never with NO_COLOR),
+// relative times, and the login spinner. Data paths (token show, env, exec,
+// curl) must not call into the styling here: lipgloss/termenv can stall for
+// seconds asking a terminal for its colours.
+package ui
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IO is the process's streams and what they are connected to.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// InFd is In's file descriptor when In is a terminal (for no-echo prompts).
+	InFd   int
+	InTTY  bool
+	OutTTY bool
+	ErrTTY bool
+}
+
+// System returns the process's own streams.
+func System() *IO {
+	return &IO{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		ErrOut: os.Stderr,
+		InFd:   int(os.Stdin.Fd()),
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// ReadSecret prompts on ErrOut and reads a line from the terminal on In
+// without echo.
+func (io *IO) ReadSecret(prompt string) (string, error) {
+	_, _ = io.ErrOut.Write([]byte(prompt))
+	b, err := term.ReadPassword(io.InFd)
+	_, _ = io.ErrOut.Write([]byte("\n"))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}

@@ -1,0 +1,12 @@
+// Command sesame logs in to Teamworks AMS, YourMembership and TeamDynamix
+// once, keeps the session in the OS keychain, renews it, and hands it to
+// scripts, shells and curl.
+package main
+
+import (
+	"os"
+
+	"github.com/sesame-cli/sesame/cmd"
+)
+
+func main() { os.Exit(cmd.Execute()) }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sesame-cli/sesame/cmd"
+	"github.com/sesame-cli/sesame/internal/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/scripts (only for output you have read)")
+
+// clockEnv carries a test's clock offset to the sesame processes it runs.
+const clockEnv = "SESAME_TEST_CLOCK_OFFSET"
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"sesame": func() {
+			offset, _ := time.ParseDuration(os.Getenv(clockEnv))
+			code := cmd.ExecuteAt(func() time.Time { return time.Now().Add(offset) })
+			// The exit code, for the script's `status N` (testscript keeps
+			// only "failed or not").
+			if work := os.Getenv("WORK"); work != "" {
+				_ = os.WriteFile(filepath.Join(work, ".sesame-exit"), []byte(strconv.Itoa(code)), 0o600)
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/scripts",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("HOME", home)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+			env.Setenv("SESAME_CONFIG", filepath.Join(home, ".config", "sesame", "config.yaml"))
+			env.Setenv("SESAME_STORE", "file")
+			env.Setenv("SESSIONS", filepath.Join(home, ".config", "sesame", "sessions"))
+			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox": cmdSandbox,
+			"clock":   cmdClock,
+			"logins":  cmdLogins,
+			"expire":  cmdExpire,
+			"stat":    cmdStat,
+			"hostile": cmdHostile,
+			"status":  cmdStatus,
+		},
+	})
+}
+
+type worldKey struct{}
+
+// world is one script's fakes and clock.
+type world struct {
+	mu     sync.Mutex
+	offset time.Duration
+	fakes  map[string]sandbox.Vendor
+}
+
+func (w *world) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Now().Add(w.offset)
+}
+
+func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
+
+// sandbox NAME [ttl=DURATION]
+// starts a fake vendor server and sets SANDBOX_<NAME>_URL (the profile URL)
+// and SANDBOX_<NAME>_BASE (the server root).
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: sandbox NAME [ttl=DURATION]")
+	}
+	w := worldOf(ts)
+	o := sandbox.Options{Now: w.now}
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		switch k {
+		case "ttl":
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			o.TTL = d
+		default:
+			ts.Fatalf("unknown sandbox option %q", a)
+		}
+	}
+	v, err := sandbox.New(args[0], o)
+	ts.Check(err)
+	srv := httptest.NewServer(v)
+	ts.Defer(srv.Close)
+	w.fakes[args[0]] = v
+	name := strings.ToUpper(args[0])
+	ts.Setenv("SANDBOX_"+name+"_URL", sandbox.ProfileURL(args[0], srv.URL))
+	ts.Setenv("SANDBOX_"+name+"_BASE", srv.URL)
+}
+
+// clock +DURATION moves the clock of the fakes and of sesame forward.
+func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: clock +DURATION")
+	}
+	d, err := time.ParseDuration(strings.TrimPrefix(args[0], "+"))
+	ts.Check(err)
+	w := worldOf(ts)
+	w.mu.Lock()
+	w.offset += d
+	off := w.offset
+	w.mu.Unlock()
+	ts.Setenv(clockEnv, off.String())
+}
+
+func fake(ts *testscript.TestScript, name string) sandbox.Vendor {
+	v, ok := worldOf(ts).fakes[name]
+	if !ok {
+		ts.Fatalf("no sandbox %q started", name)
+	}
+	return v
+}
+
+// logins NAME N asserts how many successful logins the fake has seen.
+func cmdLogins(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: logins NAME N")
+	}
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	got := fake(ts, args[0]).Logins()
+	if (got == want) == neg {
+		ts.Fatalf("%s logins: got %d, want %s%d", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// expire NAME ends every session the fake has issued.
+func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: expire NAME")
+	}
+	fake(ts, args[0]).Expire()
+}
+
+// stat NAME KEY N asserts a named counter of the fake (see /_sandbox/stats).
+func cmdStat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: stat NAME KEY N")
+	}
+	want, err := strconv.ParseInt(args[2], 10, 64)
+	ts.Check(err)
+	c, ok := fake(ts, args[0]).(interface{ Get(string) int64 })
+	if !ok {
+		ts.Fatalf("%s keeps no named counters", args[0])
+	}
+	if got := c.Get(args[1]); (got == want) == neg {
+		ts.Fatalf("%s %s: got %d, want %d", args[0], args[1], got, want)
+	}
+}
+
+// status N asserts the exit code of the last sesame run.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: status N")
+	}
+	b, err := os.ReadFile(ts.MkAbs(".sesame-exit"))
+	ts.Check(err)
+	if got := strings.TrimSpace(string(b)); got != args[0] {
+		ts.Fatalf("sesame exited %s, want %s", got, args[0])
+	}
+}
+
+var _ = fmt.Sprint
