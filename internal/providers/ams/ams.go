@@ -1,0 +1,469 @@
+// Package ams is the Teamworks AMS (formerly Smartabase) adapter. It
+// implements "Authentication" (seed 000, ../shared/seeds/000_65d7a768e090bc27.txt):
+//
+//   - v1: HTTP Basic on every call. Login only verifies the credentials with
+//     POST {url}/api/v1/userauthentication?informat=json&format=json (Basic
+//     and a {"username","password"} body, as the seed's curl); the "session"
+//     is the Basic credential itself and has no known end.
+//   - v2 (also serves v3): two steps. POST {url}/api/v2/application/
+//     getApplicationDescription answers with a token in the session-header
+//     response header; POST {url}/api/v2/user/loginUser carries that token as
+//     session-header and Cookie: JSESSIONID=TOKEN and logs the user in. Later
+//     calls send both headers. Sessions end after an unannounced idle time.
+//
+// Facts beyond the seed come from Teamworks' own R client (smartabaseR,
+// R/login.R and R/utils.R), see SPEC §2: a failure may be HTTP 401 or HTTP
+// 200 with {"__is_rpc_exception__": true, "value": {"detailMessage": …}};
+// loginUser answers with its own session-header (and Set-Cookie), which is
+// the session from then on.
+//
+// Every request, the login steps included, carries X-APP-ID (the profile's
+// app_id option, default "sesame"): the seed asks integrations to identify
+// themselves so that Teamworks support can find their requests.
+//
+// The profile URL is the app URL, https://SERVER/APPNAME; the app name (the
+// first path segment) is also sent in the v2 login bodies.
+package ams
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// Login modes. ModeV2 is the default; its session also serves v3 endpoints.
+const (
+	ModeV2 = "v2"
+	ModeV1 = "v1"
+)
+
+// DefaultAppID is the X-APP-ID sent when the profile sets no app_id option.
+const DefaultAppID = "sesame"
+
+// DefaultIdle is the idle window used when the caller passes none (SPEC §4:
+// session_idle defaults to 20m). AMS does not publish its timeout.
+const DefaultIdle = 20 * time.Minute
+
+// Provider is the Teamworks AMS adapter.
+type Provider struct{}
+
+// New returns the adapter.
+func New() *Provider { return &Provider{} }
+
+// Name implements providers.Provider.
+func (*Provider) Name() string { return "ams" }
+
+// Modes implements providers.Provider: v2 first, as the default.
+func (*Provider) Modes() []string { return []string{ModeV2, ModeV1} }
+
+// SecretName implements providers.Provider: both modes use the AMS password.
+func (*Provider) SecretName(string) string { return "password" }
+
+// BaseURL implements providers.Provider: scheme://host/APPNAME. Anything
+// after the app name (a pasted page or API path, a query, a fragment) is
+// dropped, since the app name is all AMS needs to find the instance's API.
+func (*Provider) BaseURL(p *config.Profile) (string, error) {
+	base, _, err := appURL(p.URL)
+	return base, err
+}
+
+// appURL splits a profile URL into the API base and the app name.
+func appURL(raw string) (base, app string, err error) {
+	u, err := transport.CheckURL(raw)
+	if err != nil {
+		return "", "", err
+	}
+	seg, _, _ := strings.Cut(strings.TrimLeft(u.EscapedPath(), "/"), "/")
+	if seg != "" {
+		app, err = url.PathUnescape(seg)
+	}
+	if seg == "" || err != nil || app == "" {
+		return "", "", clierr.New(clierr.Usage, "ams needs the app URL, https://SERVER/APPNAME (the app name is the first path segment), not %s", transport.Redact(raw))
+	}
+	return u.Scheme + "://" + u.Host + "/" + seg, app, nil
+}
+
+// appID is the X-APP-ID value for p.
+func appID(p *config.Profile) string {
+	if p == nil {
+		return DefaultAppID
+	}
+	return p.Option("app_id", DefaultAppID)
+}
+
+// Login implements providers.Provider. Besides the contract's codes: a v2
+// step 1 that answers without a session-header is clierr.Network (the URL or
+// app name is wrong, not the credentials), and an AMS refusal — HTTP 401/403,
+// or an rpc exception in a 2xx answer — is clierr.Rejected with AMS's own
+// detailMessage and a hint when it points at MFA/SSO/Terms exemption or a
+// locked account.
+func (*Provider) Login(ctx context.Context, env *providers.Env, p *config.Profile, secret string) (*providers.Session, error) {
+	base, app, err := appURL(p.URL)
+	if err != nil {
+		return nil, err
+	}
+	if p.Username == "" {
+		return nil, clierr.New(clierr.Usage, "ams login needs --username")
+	}
+	env.HTTP.AddSecret(secret)
+	l := &login{env: env, p: p, base: base, app: app, host: hostOf(base), secret: secret, secrets: []string{secret}}
+	switch p.Mode {
+	case ModeV2, "":
+		return l.v2(ctx)
+	case ModeV1:
+		return l.v1(ctx)
+	}
+	return nil, clierr.New(clierr.Usage, "unknown ams mode %q (want v2 or v1)", p.Mode)
+}
+
+// stepDescription names v2 step 1 in messages.
+const stepDescription = "getApplicationDescription"
+
+// login is one login attempt: what its requests and messages need.
+type login struct {
+	env     *providers.Env
+	p       *config.Profile
+	base    string
+	app     string
+	host    string
+	secret  string   // the password
+	secrets []string // never to appear in an error, even if AMS echoes them
+}
+
+func (l *login) v1(ctx context.Context) (*providers.Session, error) {
+	if strings.Contains(l.p.Username, ":") {
+		return nil, clierr.New(clierr.Usage, "ams v1 uses HTTP Basic, which cannot carry a username containing ':'")
+	}
+	cred := base64.StdEncoding.EncodeToString([]byte(l.p.Username + ":" + l.secret))
+	l.addSecret(cred)
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+cred)
+	resp, err := l.post(ctx, "userauthentication", "/api/v1/userauthentication?informat=json&format=json", h,
+		v1Login{Username: l.p.Username, Password: l.secret})
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(resp.Body) {
+		return nil, clierr.New(clierr.Network, "ams login to %s: userauthentication did not answer with JSON; is --url the AMS app URL (https://SERVER/APPNAME)?", l.host)
+	}
+	// v1 has no session: the Basic credential is sent on every call, so it
+	// is the token, and it never expires on its own.
+	return &providers.Session{
+		Provider: "ams",
+		Mode:     ModeV1,
+		Token:    cred,
+		User:     l.p.Username,
+		IssuedAt: l.env.Now(),
+	}, nil
+}
+
+func (l *login) v2(ctx context.Context) (*providers.Session, error) {
+	now := l.env.Now()
+	resp, err := l.post(ctx, stepDescription, "/api/v2/application/getApplicationDescription", nil,
+		appDescriptionRequest{AppName: l.app, CurrentDateOnClient: now.Format(dateOnClientLayout)})
+	if err != nil {
+		return nil, err
+	}
+	// An instance that does not know the app name may still answer 200, but
+	// without a token: that is a wrong URL, not a wrong password.
+	first := strings.TrimSpace(resp.Header.Get("session-header"))
+	if first == "" {
+		return nil, clierr.New(clierr.Network, "ams login to %s: getApplicationDescription answered without a session-header; the instance URL or the app name %q is probably wrong (want --url https://SERVER/APPNAME)", l.host, l.app)
+	}
+	l.addSecret(first)
+
+	h := http.Header{}
+	h.Set("session-header", first)
+	h.Set("Cookie", "JSESSIONID="+first)
+	resp, err = l.post(ctx, "loginUser", "/api/v2/user/loginUser", h, loginUserRequest{
+		Username: l.p.Username,
+		Password: l.secret,
+		LoginProperties: loginProperties{
+			AppName:    l.app,
+			ClientTime: now.Format(clientTimeLayout),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out loginUserResponse
+	if err := json.Unmarshal(resp.Body, &out); err != nil {
+		return nil, clierr.New(clierr.Network, "ams login to %s: loginUser did not answer with a JSON object; is --url the AMS app URL (https://SERVER/APPNAME)?", l.host)
+	}
+	// smartabaseR keeps loginUser's own session-header: AMS may hand out a
+	// new token once the user is logged in, and step 1's then stops working.
+	tok := sessionToken(resp.Header)
+	if tok == "" {
+		tok = first
+	}
+	l.addSecret(tok, out.SkypeName)
+
+	s := &providers.Session{
+		Provider: "ams",
+		Mode:     ModeV2,
+		Token:    tok,
+		User:     l.p.Username,
+		IssuedAt: now,
+		LastUsed: now,
+	}
+	if id := out.applicationID(); id != "" {
+		s.Fields = map[string]string{"application_id": id}
+	}
+	if out.SkypeName != "" {
+		s.SecretFields = map[string]string{"skype_name": out.SkypeName}
+	}
+	return s, nil
+}
+
+// sessionToken is the token a login answer hands over: its session-header,
+// else the JSESSIONID it sets.
+func sessionToken(h http.Header) string {
+	if tok := strings.TrimSpace(h.Get("session-header")); tok != "" {
+		return tok
+	}
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "JSESSIONID" && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// post sends one login step with the headers every AMS request carries and
+// maps a failed answer to an error (see check).
+func (l *login) post(ctx context.Context, step, path string, h http.Header, body any) (*transport.Response, error) {
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("X-APP-ID", appID(l.p))
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, clierr.New(clierr.Unexpected, "ams %s: encoding the request: %v", step, err)
+	}
+	resp, err := l.env.HTTP.Do(ctx, &transport.Request{
+		Method: http.MethodPost,
+		URL:    l.base + path,
+		Header: h,
+		Body:   data,
+		Retry:  true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ams login (%s): %w", step, err)
+	}
+	if err := l.check(resp, step); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// check maps an answer to a login step to the error contract. An rpc
+// exception is a refusal only in a 2xx (or 401/403) answer; with another
+// status its detailMessage just explains that status.
+func (l *login) check(resp *transport.Response, step string) error {
+	detail, isRPC := parseRPCException(resp.Body)
+	st := resp.Status
+	switch {
+	case st == http.StatusUnauthorized || st == http.StatusForbidden || (isRPC && st >= 200 && st < 300):
+		if step == stepDescription && detail == "" {
+			// No credentials were sent yet: whatever refused, it was not
+			// the password.
+			return clierr.New(clierr.Rejected, "ams login to %s: the instance refused to start a session (HTTP %d); check --url and --app-id", l.host, st)
+		}
+		return l.rejected(st, detail)
+	case looksHTML(resp):
+		return clierr.New(clierr.Network, "ams login to %s: %s answered with an HTML page (HTTP %d) instead of JSON; is --url the AMS app URL (https://SERVER/APPNAME) and %q the right app name?", l.host, step, st, l.app)
+	case st >= 200 && st < 300:
+		return nil
+	case st == http.StatusNotFound:
+		return clierr.New(clierr.Network, "ams login to %s: %s not found (HTTP 404); is --url the AMS app URL (https://SERVER/APPNAME)?", l.host, step)
+	case st == http.StatusTooManyRequests:
+		return clierr.New(clierr.Network, "ams login to %s: rate limited (HTTP 429) after retries; wait a minute", l.host)
+	case st >= 500:
+		return clierr.New(clierr.Network, "ams login to %s: server error in %s (HTTP %d%s); try again later", l.host, step, st, quote(l.clean(detail)))
+	}
+	return clierr.New(clierr.Network, "ams login to %s: %s answered HTTP %d%s", l.host, step, st, quote(l.clean(detail)))
+}
+
+// rejected words a refusal: AMS's detailMessage when there is one, and what
+// to do about it.
+func (l *login) rejected(status int, detail string) error {
+	msg := strings.TrimRight(l.clean(detail), ". ")
+	if msg == "" {
+		msg = "wrong username or password"
+	}
+	return clierr.New(clierr.Rejected, "ams login to %s as %s refused (HTTP %d): %s%s", l.host, l.p.Username, status, msg, refusalHint(msg))
+}
+
+var (
+	// mfaRE spots refusals that the seed's "Before You Begin" explains: an
+	// instance enforcing MFA, SSO or Terms Documents refuses API logins of
+	// accounts an administrator has not exempted.
+	mfaRE = regexp.MustCompile(`(?i)\b(mfa|multi-?factor|two-?factor|2fa|sso|single sign|saml|terms)`)
+	// lockedRE spots refusals of the account rather than the password.
+	lockedRE = regexp.MustCompile(`(?i)\b(lock|suspend|disabled|deactivat|inactive)`)
+	// credsRE spots plain wrong-credential refusals.
+	credsRE = regexp.MustCompile(`(?i)(password|username|credential|invalid user)`)
+)
+
+func refusalHint(msg string) string {
+	switch {
+	case mfaRE.MatchString(msg):
+		return "; if the AMS instance enforces MFA, SSO or Terms Documents, an administrator must exempt this account before it can use the API"
+	case lockedRE.MatchString(msg):
+		return "; ask an AMS administrator to unlock or reactivate the account"
+	case credsRE.MatchString(msg):
+		return "; check --username and the password (and --mode: v2 or v1)"
+	}
+	return ""
+}
+
+// clean makes a vendor message fit for an error: one line, at most 300
+// characters, with every secret of this login replaced by ***.
+func (l *login) clean(s string) string {
+	// Longest first, so that a secret containing another is hidden whole.
+	secrets := slices.Clone(l.secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range secrets {
+		s = hide(s, v)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > 300 {
+		s = string([]rune(s)[:300]) + "…"
+	}
+	return s
+}
+
+// hide replaces v in s with ***. A secret under 4 bytes is replaced only
+// where it stands apart from letters and digits: a 1-character password must
+// not turn "exempted" into "e***empted", and a match inside a word reveals
+// nothing about it.
+func hide(s, v string) string {
+	if v == "" {
+		return s
+	}
+	if len(v) >= 4 {
+		return strings.ReplaceAll(s, v, "***")
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, v)
+		if i < 0 {
+			break
+		}
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[i+len(v):])
+		b.WriteString(s[:i])
+		if isWordRune(before) || isWordRune(after) {
+			b.WriteString(v)
+		} else {
+			b.WriteString("***")
+		}
+		s = s[i+len(v):]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// addSecret registers values for --debug redaction and for clean.
+func (l *login) addSecret(v ...string) {
+	l.env.HTTP.AddSecret(v...)
+	l.secrets = append(l.secrets, v...)
+}
+
+func quote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func looksHTML(resp *transport.Response) bool {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	return strings.Contains(ct, "html") || bytes.HasPrefix(bytes.TrimSpace(resp.Body), []byte("<"))
+}
+
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "the instance"
+}
+
+// Headers implements providers.Provider. v1: the Basic credential; v2: the
+// session token as session-header and JSESSIONID cookie (seed 000, "All
+// subsequent v2/v3 calls"). X-APP-ID always comes last, so that the first
+// header is the one that carries the session.
+func (*Provider) Headers(p *config.Profile, s *providers.Session) []providers.Header {
+	id := providers.Header{Name: "X-APP-ID", Value: appID(p)}
+	if s.Mode == ModeV1 {
+		return []providers.Header{{Name: "Authorization", Value: "Basic " + s.Token}, id}
+	}
+	return []providers.Header{
+		{Name: "session-header", Value: s.Token},
+		{Name: "Cookie", Value: "JSESSIONID=" + s.Token},
+		id,
+	}
+}
+
+// ValidUntil implements providers.Provider. v1 has no session to end: zero.
+// v2 sessions end after an idle time AMS does not announce, so the session
+// is taken to end w.Idle (DefaultIdle when unset) after it was last used;
+// the server's own verdict comes through IsAuthError.
+func (*Provider) ValidUntil(s *providers.Session, w providers.Windows) time.Time {
+	if s.Mode == ModeV1 {
+		return time.Time{}
+	}
+	idle := w.Idle
+	if idle <= 0 {
+		idle = DefaultIdle
+	}
+	last := s.LastUsed
+	if s.IssuedAt.After(last) {
+		last = s.IssuedAt
+	}
+	return last.Add(idle)
+}
+
+// sessionGoneRE matches rpc exception messages that say the session is
+// missing, invalid or expired.
+var sessionGoneRE = regexp.MustCompile(`(?i)(session\s+(has\s+)?(expired|timed\s*out|ended|is\s+(invalid|not\s+valid|no\s+longer\s+valid|expired))|\b(invalid|expired|unknown|no(\s+valid)?)\s+session\b|not\s+(currently\s+)?logged\s*in|log\s*in\s+again|please\s+log\s*in|must\s+(be\s+logged|log)\s*in|not\s+authenticated|authentication\s+required)`)
+
+// IsAuthError implements providers.Provider. A data answer means "log in
+// again" when it is HTTP 401, or when its body — whatever the status, since
+// AMS reports failures with HTTP 200 too — is an rpc exception whose
+// detailMessage says the session is missing, invalid or expired ("session
+// has expired", "invalid session", "not logged in", "log in again", …).
+// Other rpc exceptions are not: a validation error or a missing permission
+// ("no access to form X", "the following names [Session RPE] … do not exist
+// in the form") would only fail again after a fresh login. 403 is a missing
+// permission too, not an ended session.
+func (*Provider) IsAuthError(status int, _ http.Header, body []byte) bool {
+	if status == http.StatusUnauthorized {
+		return true
+	}
+	msg, ok := parseRPCException(body)
+	return ok && sessionGoneRE.MatchString(msg)
+}
+
+var _ providers.Provider = (*Provider)(nil)
