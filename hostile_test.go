@@ -30,6 +30,7 @@ import (
 //	tls         the TDX fake over TLS with a self-signed certificate; its
 //	            CA is written to $WORK/ca.pem
 //	redirect    302 to another origin
+//	echo        answers with the request's method, path and headers
 func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hostile KIND")
@@ -92,6 +93,8 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			io.WriteString(w, "welcome!")
 		}
+	case "echo":
+		h = sandbox.Echo
 	case "redirect":
 		h = func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/login", http.StatusFound)

@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"stat":    cmdStat,
 			"hostile": cmdHostile,
 			"status":  cmdStatus,
+			"hide":    cmdHide,
 		},
 	})
 }
@@ -184,6 +185,22 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got := strings.TrimSpace(string(b)); got != args[0] {
 		ts.Fatalf("sesame exited %s, want %s", got, args[0])
 	}
+}
+
+// hide PROGRAM drops from PATH every folder that holds PROGRAM (sesame's
+// own folder stays).
+func cmdHide(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hide PROGRAM")
+	}
+	var keep []string
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(dir, args[0])); err == nil {
+			continue
+		}
+		keep = append(keep, dir)
+	}
+	ts.Setenv("PATH", strings.Join(keep, string(os.PathListSeparator)))
 }
 
 var _ = fmt.Sprint

@@ -44,7 +44,7 @@ The profile is named after the provider unless --profile says otherwise.`,
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
 		ValidArgs: registry.Names(),
 	}
-	cmd.AddCommand(newLoginTDXCmd(app))
+	cmd.AddCommand(newLoginTDXCmd(app), newLoginAMSCmd(app), newLoginYMCmd(app))
 	return cmd
 }
 

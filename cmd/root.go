@@ -32,13 +32,24 @@ func ExecuteAt(now func() time.Time) int {
 
 func run(app *App, args []string) int {
 	root := newRootCmd(app)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// `sesame [flags] curl …`: everything after curl is curl's.
+	if curlArgs, ok, err := splitCurl(app, root, args); ok {
+		if err == nil {
+			err = runCurl(ctx, app, curlArgs)
+		}
+		return exitCode(app, err)
+	}
 	root.SetArgs(args)
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := root.ExecuteContext(ctx)
+	return exitCode(app, root.ExecuteContext(ctx))
+}
+
+// exitCode reports err on stderr and returns the exit code it carries.
+func exitCode(app *App, err error) int {
 	if err == nil {
 		return 0
 	}
@@ -107,6 +118,7 @@ exec and curl.`,
 		newVersionCmd(app),
 		newSandboxCmd(app),
 		newAPICmd(app),
+		newCurlCmd(app),
 	)
 	return root
 }

@@ -4,8 +4,10 @@
 //
 // Every fake also answers two control routes, which a real vendor never has:
 //
-//	GET  /_sandbox/stats   {"logins": N, "requests": N, ...} as JSON
-//	POST /_sandbox/expire  ends every session the fake has issued
+//	GET  /_sandbox/stats          {"logins": N, "requests": N, ...} as JSON
+//	POST /_sandbox/expire         ends every session the fake has issued
+//	ANY  /_sandbox/echo           the request's method and headers, as text
+//	ANY  /_sandbox/redirect?to=U  a 302 (or ?code=N) to U, for redirect tests
 //
 // It must never be pointed at, or forward to, a real vendor host.
 package sandbox
@@ -14,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,6 +94,16 @@ func Control(w http.ResponseWriter, r *http.Request, c *Counters, expire func())
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(m)
 		return true
+	case "/_sandbox/echo":
+		Echo(w, r)
+		return true
+	case "/_sandbox/redirect":
+		code := http.StatusFound
+		if n, err := strconv.Atoi(r.URL.Query().Get("code")); err == nil && n >= 300 && n < 400 {
+			code = n
+		}
+		http.Redirect(w, r, r.URL.Query().Get("to"), code)
+		return true
 	case "/_sandbox/expire":
 		if r.Method != http.MethodPost {
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -100,6 +114,20 @@ func Control(w http.ResponseWriter, r *http.Request, c *Counters, expire func())
 		return true
 	}
 	return false
+}
+
+// Echo answers with the request's method, path and headers, one per line,
+// sorted, so tests can see exactly what a client sent.
+func Echo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	var lines []string
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			lines = append(lines, k+": "+v)
+		}
+	}
+	sort.Strings(lines)
+	fmt.Fprintf(w, "%s %s\n%s\n", r.Method, r.URL.Path, strings.Join(lines, "\n"))
 }
 
 // Options tune a fake for a test or a demo.

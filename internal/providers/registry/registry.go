@@ -7,13 +7,17 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/ams"
 	"github.com/sesame-cli/sesame/internal/providers/tdx"
+	"github.com/sesame-cli/sesame/internal/providers/ym"
 )
 
 // All returns every provider.
 func All() []providers.Provider {
 	return []providers.Provider{
+		ams.New(),
 		tdx.New(),
+		ym.New(),
 	}
 }
 
