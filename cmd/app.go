@@ -148,6 +148,11 @@ func (a *App) openStore(kind string) (credstore.Store, error) {
 		a.stores = map[string]credstore.Store{}
 	}
 	a.stores[kind] = st
+	// auto hands back the store it chose; later asks for that kind by name
+	// get the same instance, so a keychain found dead is not asked again.
+	if _, ok := a.stores[st.Name()]; !ok {
+		a.stores[st.Name()] = st
+	}
 	return st, nil
 }
 

@@ -119,6 +119,8 @@ exec and curl.`,
 		newSandboxCmd(app),
 		newAPICmd(app),
 		newCurlCmd(app),
+		newEnvCmd(app),
+		newExecCmd(app),
 	)
 	return root
 }

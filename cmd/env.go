@@ -1,0 +1,135 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/session"
+	"github.com/sesame-cli/sesame/internal/shellenv"
+)
+
+type envOptions struct {
+	Profile string
+	Shell   string
+	Prefix  string
+	NoRenew bool
+}
+
+func newEnvCmd(app *App) *cobra.Command {
+	opts := &envOptions{}
+	cmd := &cobra.Command{
+		Use:   "env [PROFILE]",
+		Short: "Print variable assignments for a shell to eval",
+		Long: `Print the profile's session as variable assignments, renewing it first if it
+has expired. For a profile of provider P (prefix TDX_, AMS_ or YM_; --prefix
+overrides): P_BASE_URL, P_TOKEN (what token show prints), P_AUTH_HEADER (the
+first header line), P_EXPIRES_AT (RFC 3339, when known), the provider's own
+fields (AMS_APPLICATION_ID, AMS_SKYPE_NAME, YM_SESSION_ID, YM_CLIENT_ID, …)
+and SESAME_PROFILE. Values are quoted so that they reach the shell exactly.
+
+--shell is sh (also bash, zsh, dash, ksh), fish, powershell, cmd, dotenv or
+github; it defaults from $SHELL. github appends to the file in $GITHUB_ENV
+and prints ::add-mask:: for every secret, so later steps see the variables
+and the log never shows them.`,
+		Example: `  eval "$(sesame env tdx)"
+  sesame env tdx --shell fish | source
+  sesame env tdx --shell powershell | Invoke-Expression
+  sesame env ams --shell dotenv > .env
+  sesame env tdx --shell github        # in a GitHub Actions step`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeProfiles(app),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			return runEnv(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Shell, "shell", "", "sh, bash, zsh, fish, powershell, cmd, dotenv or github (default: from $SHELL)")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "variable name prefix (default: the provider's, e.g. TDX_)")
+	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
+	return cmd
+}
+
+func runEnv(ctx context.Context, app *App, opts *envOptions) error {
+	shell := opts.Shell
+	if shell == "" {
+		shell = shellenv.ShellFromEnv(app.Getenv("SHELL"))
+	}
+	shell = strings.ToLower(shell)
+	if shell != "github" {
+		// Check the shell before any session work, so a typo costs nothing.
+		if _, err := shellenv.Format(shell, nil); err != nil {
+			return clierr.Wrap(clierr.Usage, err)
+		}
+	}
+	l, err := app.session(ctx, opts.Profile, session.GetOptions{NoRenew: opts.NoRenew})
+	if err != nil {
+		return err
+	}
+	vars, err := sessionVars(l, opts.Prefix)
+	if err != nil {
+		return err
+	}
+	if shell == "github" {
+		if err := shellenv.AppendGitHubEnv(app.Getenv("GITHUB_ENV"), app.IO.Out, vars); err != nil {
+			return clierr.Wrap(clierr.Usage, err)
+		}
+		return nil
+	}
+	out, err := shellenv.Format(shell, vars)
+	if err != nil {
+		var ve *shellenv.ValueError
+		if errors.As(err, &ve) {
+			return clierr.Wrap(clierr.Usage, err)
+		}
+		return err
+	}
+	_, err = app.IO.Out.Write([]byte(out))
+	return err
+}
+
+// sessionVars are the variables env and exec hand over (SPEC §3).
+func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
+	if prefix == "" {
+		prefix = strings.ToUpper(l.Profile.Provider) + "_"
+	} else if !strings.HasSuffix(prefix, "_") {
+		prefix += "_"
+	}
+	s := l.Session
+	var vars []shellenv.Var
+	add := func(name, value string, secret bool) {
+		vars = append(vars, shellenv.Var{Name: prefix + name, Value: value, Secret: secret})
+	}
+	add("BASE_URL", baseURL(l), false)
+	add("TOKEN", s.Token, true)
+	if hs := l.Headers(); len(hs) > 0 {
+		add("AUTH_HEADER", hs[0].Name+": "+hs[0].Value, true)
+	}
+	if t := l.Provider.ValidUntil(s, l.Windows); !t.IsZero() {
+		add("EXPIRES_AT", t.UTC().Format(time.RFC3339), false)
+	}
+	for _, k := range sortedKeys(s.Fields) {
+		add(strings.ToUpper(k), s.Fields[k], false)
+	}
+	for _, k := range sortedKeys(s.SecretFields) {
+		add(strings.ToUpper(k), s.SecretFields[k], true)
+	}
+	vars = append(vars, shellenv.Var{Name: "SESAME_PROFILE", Value: l.Profile.Name})
+	return vars, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,151 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/session"
+)
+
+type execOptions struct {
+	Profile string
+	Redact  bool
+	NoRenew bool
+	Command []string
+}
+
+func newExecCmd(app *App) *cobra.Command {
+	opts := &execOptions{}
+	cmd := &cobra.Command{
+		Use:   "exec [PROFILE] [--redact] -- CMD [ARGS…]",
+		Short: "Run a command with the session in its environment",
+		Long: `Run CMD with the same variables 'sesame env' prints added to its environment
+(renewing the session first if it has expired), forward signals to it, and
+exit with its exit code. With --redact, every secret value in CMD's stdout
+and stderr is replaced by *** as it streams.`,
+		Example: `  sesame exec tdx -- ./nightly-sync.sh
+  sesame exec ams --redact -- python report.py
+  sesame exec -- sh -c 'curl -sS -H "$TDX_AUTH_HEADER" "$TDX_BASE_URL/api/auth/getuser"'`,
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeProfiles(app),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch dash := cmd.ArgsLenAtDash(); {
+			case dash == 0:
+				opts.Command = args
+			case dash == 1:
+				opts.Profile, opts.Command = args[0], args[1:]
+			case dash > 1:
+				return usageErr("exec takes at most one PROFILE before --")
+			default: // no --: aws-vault style, PROFILE CMD…
+				if len(args) < 2 {
+					return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
+				}
+				opts.Profile, opts.Command = args[0], args[1:]
+			}
+			if len(opts.Command) == 0 {
+				return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
+			}
+			return runExec(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Redact, "redact", false, "replace secret values in the command's output with ***")
+	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
+	return cmd
+}
+
+func runExec(ctx context.Context, app *App, opts *execOptions) error {
+	l, err := app.session(ctx, opts.Profile, session.GetOptions{NoRenew: opts.NoRenew})
+	if err != nil {
+		return err
+	}
+	vars, err := sessionVars(l, "")
+	if err != nil {
+		return err
+	}
+	set := make([]string, 0, len(vars))
+	var secrets []string
+	for _, v := range vars {
+		set = append(set, v.Name+"="+v.Value)
+		if v.Secret {
+			secrets = append(secrets, v.Value)
+		}
+	}
+	env := mergeEnv(childEnv(os.Environ()), set)
+	if !opts.Redact {
+		return runChild(app, opts.Command, env, nil)
+	}
+	out := newRedactor(app.IO.Out, secrets)
+	errw := newRedactor(app.IO.ErrOut, secrets)
+	orig := *app.IO
+	app.IO.Out, app.IO.ErrOut = out, errw
+	err = runChild(app, opts.Command, env, nil)
+	*app.IO = orig
+	out.Flush()
+	errw.Flush()
+	return err
+}
+
+// redactor replaces secrets in a stream with ***. It holds back only what
+// could be the start of a secret split across writes: the bytes after the
+// last newline (secrets hold no newline) up to the longest secret's length.
+type redactor struct {
+	mu      sync.Mutex
+	w       io.Writer
+	secrets [][]byte
+	max     int
+	buf     []byte
+}
+
+func newRedactor(w io.Writer, secrets []string) *redactor {
+	r := &redactor{w: w}
+	// Longest first, so a secret holding another is replaced whole.
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			r.secrets = append(r.secrets, []byte(s))
+			if len(s) > r.max {
+				r.max = len(s)
+			}
+		}
+	}
+	return r
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.buf = append(r.buf, p...)
+	for _, s := range r.secrets {
+		r.buf = bytes.ReplaceAll(r.buf, s, []byte("***"))
+	}
+	keep := r.max - 1
+	if i := bytes.LastIndexByte(r.buf, '\n'); i >= 0 && len(r.buf)-(i+1) < keep {
+		keep = len(r.buf) - (i + 1)
+	}
+	if keep < 0 {
+		keep = 0
+	}
+	if n := len(r.buf) - keep; n > 0 {
+		if _, err := r.w.Write(r.buf[:n]); err != nil {
+			return 0, err
+		}
+		r.buf = append(r.buf[:0], r.buf[n:]...)
+	}
+	return len(p), nil
+}
+
+// Flush writes what was held back.
+func (r *redactor) Flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.buf) > 0 {
+		_, _ = r.w.Write(r.buf)
+		r.buf = nil
+	}
+}
