@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -109,9 +110,34 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown hostile kind %q", args[0])
 	}
+	w := worldOf(ts)
+	inner := h
+	h = func(rw http.ResponseWriter, r *http.Request) {
+		w.hostileHits.Add(1)
+		inner(rw, r)
+	}
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ReadHeaderTimeout = 5 * time.Second
 	srv.Start()
 	ts.Defer(func() { close(stop); srv.Close() })
 	ts.Setenv("HOSTILE_URL", srv.URL)
+}
+
+// awaithits N waits (up to 10 s, polling) until the hostile server has seen N
+// requests: proof that a background sesame is inside its request.
+func cmdAwaitHits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awaithits N")
+	}
+	var want int64
+	_, err := fmt.Sscan(args[0], &want)
+	ts.Check(err)
+	w := worldOf(ts)
+	deadline := time.Now().Add(10 * time.Second)
+	for w.hostileHits.Load() < want {
+		if time.Now().After(deadline) {
+			ts.Fatalf("hostile server saw %d requests, want %d", w.hostileHits.Load(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,14 +58,17 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox": cmdSandbox,
-			"clock":   cmdClock,
-			"logins":  cmdLogins,
-			"expire":  cmdExpire,
-			"stat":    cmdStat,
-			"hostile": cmdHostile,
-			"status":  cmdStatus,
-			"hide":    cmdHide,
+			"sandbox":   cmdSandbox,
+			"clock":     cmdClock,
+			"logins":    cmdLogins,
+			"expire":    cmdExpire,
+			"stat":      cmdStat,
+			"hostile":   cmdHostile,
+			"status":    cmdStatus,
+			"hide":      cmdHide,
+			"lines":     cmdLines,
+			"awaithits": cmdAwaitHits,
+			"nosecrets": cmdNoSecrets,
 		},
 	})
 }
@@ -75,6 +80,8 @@ type world struct {
 	mu     sync.Mutex
 	offset time.Duration
 	fakes  map[string]sandbox.Vendor
+
+	hostileHits atomic.Int64
 }
 
 func (w *world) now() time.Time {
@@ -201,6 +208,58 @@ func cmdHide(ts *testscript.TestScript, neg bool, args []string) {
 		keep = append(keep, dir)
 	}
 	ts.Setenv("PATH", strings.Join(keep, string(os.PathListSeparator)))
+}
+
+// lines FILE TOTAL DISTINCT asserts how many non-empty lines FILE has, and
+// how many different ones.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: lines FILE TOTAL DISTINCT")
+	}
+	seen := map[string]bool{}
+	total := 0
+	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			total++
+			seen[l] = true
+		}
+	}
+	if fmt.Sprint(total) != args[1] || fmt.Sprint(len(seen)) != args[2] {
+		ts.Fatalf("%s: %d lines, %d distinct; want %s and %s", args[0], total, len(seen), args[1], args[2])
+	}
+}
+
+// nosecrets PROFILE FILE... asserts that no secret the file store holds for
+// PROFILE (the saved secret, the token, every secret field) appears in any
+// of the files.
+func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: nosecrets PROFILE FILE...")
+	}
+	var rec struct {
+		Secret  string `json:"secret"`
+		Session struct {
+			Token        string            `json:"token"`
+			SecretFields map[string]string `json:"secret_fields"`
+		} `json:"session"`
+	}
+	raw := ts.ReadFile(filepath.Join(ts.Getenv("SESSIONS"), args[0]+".json"))
+	ts.Check(json.Unmarshal([]byte(raw), &rec))
+	secrets := map[string]string{"saved secret": rec.Secret, "token": rec.Session.Token}
+	for k, v := range rec.Session.SecretFields {
+		secrets[k] = v
+	}
+	if rec.Session.Token == "" {
+		ts.Fatalf("profile %s has no stored token to look for", args[0])
+	}
+	for _, f := range args[1:] {
+		text := ts.ReadFile(f)
+		for what, v := range secrets {
+			if len(v) >= 4 && strings.Contains(text, v) {
+				ts.Fatalf("%s of profile %s appears in %s", what, args[0], f)
+			}
+		}
+	}
 }
 
 var _ = fmt.Sprint
