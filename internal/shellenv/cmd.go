@@ -1,6 +1,9 @@
 package shellenv
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // cmdMaxLine is the longest command line cmd.exe accepts (8191 characters,
 // Microsoft's "Command prompt (Cmd.exe) command-line string limitation").
@@ -29,11 +32,17 @@ const cmdMaxLine = 8191
 // Inside the quotes everything else is literal in all three ways of running
 // it: spaces at either end, = after the first, & | < > ( ) ; , and so on.
 //
-// Also refused: line breaks, which no cmd command can put into a variable;
-// other control bytes; anything beyond ASCII, because cmd decodes batch
-// files and for /f output with the console's code page; and a line longer
-// than cmd's 8191-character limit. The errors point to PowerShell and
-// `sesame exec`, which carry any value.
+// Also refused: /? anywhere (cmd's built-in commands look for it in their
+// arguments and print their help instead of running; whether quotes stop
+// that differs between commands, so it is refused as a precaution); line
+// breaks, which no cmd command can put into a variable; other control
+// bytes; anything beyond ASCII, because cmd decodes batch files and for /f
+// output with the console's code page; and a line longer than cmd's
+// 8191-character limit. The errors point to PowerShell and `sesame exec`,
+// which carry any value.
+//
+// No cmd.exe runs where this was written (the tests run these three forms
+// only on Windows), so these rules lean to refusing.
 //
 // Limit: cmd has no empty variables. set "NAME=" removes NAME, which
 // programs read as empty or absent alike.
@@ -42,6 +51,9 @@ func formatCmd(name, value string) (string, string) {
 		if reason := cmdRefuses(value[i]); reason != "" {
 			return "", reason + "; use --shell powershell, or sesame exec"
 		}
+	}
+	if strings.Contains(value, "/?") {
+		return "", "the value contains /?, which makes cmd's built-in commands print their help instead of running; use --shell powershell, or sesame exec"
 	}
 	line := `set "` + name + "=" + value + `"`
 	if len(line) > cmdMaxLine {

@@ -8,20 +8,19 @@ import (
 // formatDotenv writes NAME='value' or NAME="value" for .env files.
 //
 // There is no dotenv standard, and the three readers that matter disagree
-// on escapes, so the format is the part they agree on, checked against
-// their parsers (the tests feed the output to python-dotenv and Node's
-// dotenv when installed):
+// on escapes, so the format is the part they agree on. What each does with
+// a quoted value (read from their parsers: compose-go dotenv/parser.go,
+// python-dotenv parser.py and variables.py, Node's dotenv lib/main.js):
 //
-//	reader                        '…'                        "…"
-//	docker compose (compose-go)   literal; \' is a quote     \\ \" \$ \n \r \t … decoded; $VAR expanded
-//	python-dotenv                 \\ and \' decoded          \\ \' \" \n \r \t … decoded
-//	Node's dotenv                 literal                    only \n and \r decoded
-//	all three                     —                          —
-//	python-dotenv (interpolate=True, its default) expands ${VAR} in every
-//	value, quoted or not, and has no escape for it. Node's dotenv and
-//	python-dotenv (which opens the file in text mode) turn a raw CR into LF.
+//	reader                        '…'                     "…"
+//	docker compose (compose-go)   literal; \' is a quote  \\ \" \$ \n \r \t … decoded; $VAR expanded
+//	python-dotenv                 \\ and \' decoded       \\ \' \" \n \r \t … decoded
+//	Node's dotenv                 literal                 only \n and \r decoded
 //
-// So:
+// Besides, python-dotenv (with interpolate=True, its default) expands
+// ${VAR} in every value, quoted or not, and has no escape for it; Node's
+// dotenv, and python-dotenv (which opens the file in text mode), turn a raw
+// CR into LF. So:
 //   - single quotes when the value has no ', no CR, no \\ (python-dotenv
 //     would make it \) and does not end in \ (compose and python-dotenv
 //     would take \' as a quote and read on): everything else is literal in
@@ -33,7 +32,10 @@ import (
 //     (python-dotenv and Node decode the file as UTF-8), a *ValueError that
 //     points to a shell format or `sesame exec`.
 //
-// Tokens, URLs, ids and timestamps all take the first branch.
+// Tokens, URLs, ids and timestamps all take the first branch. The tests
+// feed every accepted value to python-dotenv and Node's dotenv (both of its
+// parsers) when they are installed, and to any other reader named by
+// SESAME_TEST_DOTENV_READER (compose-go was checked that way).
 func formatDotenv(name, value string) (string, string) {
 	const hint = "; use --shell sh, or sesame exec"
 	switch {

@@ -187,7 +187,7 @@ func TestCmdLimits(t *testing.T) {
 	if _, err := Format("cmd", []Var{{Name: "V", Value: long + "a"}}); err == nil || !strings.Contains(err.Error(), "8191") {
 		t.Errorf("a line of %d characters: err = %v, want the 8191 limit", cmdMaxLine+1, err)
 	}
-	for _, v := range []string{"a\nb", "a\rb", "%", "!", "^", `"`, "é", "\t", "\x7f"} {
+	for _, v := range []string{"a\nb", "a\rb", "%", "!", "^", `"`, "é", "\t", "\x7f", "/?", "https://x/?a"} {
 		if _, err := Format("cmd", []Var{{Name: "V", Value: v}}); err == nil || !strings.Contains(err.Error(), "powershell") {
 			t.Errorf("cmd %q: err = %v, want a refusal that points to powershell", v, err)
 		}

@@ -17,8 +17,9 @@ import (
 // every non-blank line of the value, so that the runner hides the value in
 // the log from then on. GitHub masks log output line by line, so a
 // multi-line secret masked whole would never match; lines are split at CR
-// and LF alike (a CRLF value logs as lines ending in CR on some runners)
-// and trimmed of surrounding white space, which only masks more. Each line
+// and LF alike and trimmed of surrounding white space, as the runner itself
+// splits a mask it is given (recent runners do split; older ones and GHES
+// may not), which can only mask more. Each line
 // is escaped as GitHub's toolkit does for command data (% as %25), because
 // the runner unescapes %25, %0D and %0A before it registers the mask.
 //

@@ -15,8 +15,9 @@ import (
 //
 //	it's     $Env:NAME = 'it''s'
 //
-// PowerShell also takes the typographic quotes U+2018 ‘ U+2019 ’ U+201A ‚ U+201B ‛ as
-// single quotes, which is where naive quoting breaks. This formatter goes
+// PowerShell also takes the typographic quotes U+2018 ‘, U+2019 ’,
+// U+201A ‚ and U+201B ‛ as single quotes, which is where naive quoting
+// breaks: each of them would have to be doubled too. This formatter goes
 // one step further and writes only printable ASCII: each run of printable
 // ASCII is a single-quoted string, and every other character — control
 // bytes, newlines, DEL, anything beyond ASCII including those four quotes —
@@ -30,8 +31,9 @@ import (
 //   - each assignment stays on one line, so `sesame env --shell powershell
 //     | Invoke-Expression`, which runs each line of output on its own,
 //     works for multi-line values too (no need for Out-String);
-//   - Windows PowerShell 5.1 decodes a native command's output with the
-//     console's code page, which would turn é into two other characters;
+//   - PowerShell on Windows decodes a native command's output with
+//     [Console]::OutputEncoding, the console's code page unless the user
+//     changed it, which would turn UTF-8 é into two other characters;
 //     ASCII reads the same in every code page.
 //
 // The leading empty string makes + a string concatenation when a value

@@ -120,8 +120,11 @@ func cmdScript(load string) func([]string) string {
 }
 
 // cmdAccepts is formatCmd's contract, written out again: printable ASCII
-// without % ! ^ ".
+// without % ! ^ " or /?.
 func cmdAccepts(v string) bool {
+	if strings.Contains(v, "/?") {
+		return false
+	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < 0x20 || c > 0x7e || strings.IndexByte(`%!^"`, c) >= 0 {
 			return false
@@ -265,6 +268,9 @@ func childEnv(dir, locale string, extra map[string]string) []string {
 			"LC_ALL=" + locale,
 		}
 	}
+	// A test binary built with -cover warns on stderr when it exits
+	// without GOCOVERDIR, and this binary is the dumper the shells run.
+	env = append(env, "GOCOVERDIR="+dir)
 	for k, v := range extra {
 		env = append(env, k+"="+v)
 	}

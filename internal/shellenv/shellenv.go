@@ -12,9 +12,9 @@
 // The values are secrets. This package must never print a value anywhere but
 // the writer or string it was asked to produce: never to stderr, never in an
 // error (errors name the variable and what kind of character is at fault,
-// never the value or a part of it), never on a command line (no value is
-// passed as an argument to a process; the tests that run real shells pass
-// values through files and the environment).
+// never the value or a part of it), never on a command line (this package
+// starts no process, and its callers must not pass its output to one as an
+// argument: argv is readable by every user of the machine).
 package shellenv
 
 import (
@@ -38,7 +38,7 @@ type Var struct {
 // ValueError reports a value that a target's syntax cannot carry exactly. Its
 // text names the variable and the kind of character at fault, never the value.
 type ValueError struct {
-	Shell  string // the target, as given to Format ("cmd", "dotenv", "github", …)
+	Shell  string // the target: sh, fish, powershell, cmd, dotenv or github
 	Name   string // the variable
 	Reason string // why, in words a user can act on
 }
@@ -66,10 +66,19 @@ func Shells() []string {
 //	cmd                         → set "NAME=value"             (for /f "delims=" %i in ('sesame env --shell cmd') do %i)
 //	dotenv                      → NAME='value' or NAME="value" (docker compose --env-file, python-dotenv, Node's dotenv)
 //
-// The shell name is matched without regard to case. Every name is checked
-// before anything is formatted, so an error leaves nothing half-written. A
-// value the target cannot carry exactly is a *ValueError; a NUL byte is one
-// for every target, since no environment variable can hold it.
+// The shell name is matched without regard to case; an unknown one is an
+// error wrapping ErrUnknownShell. A name that is not ^[A-Za-z_][A-Za-z0-9_]*$
+// is an error, and a value the target cannot carry exactly a *ValueError;
+// either way Format returns no output at all. What each target refuses (the
+// comment on each formatter in this package says why):
+//
+//	sh, fish    only NUL, which no environment variable can hold (every target refuses it)
+//	powershell  bytes that are not UTF-8
+//	cmd         anything but printable ASCII, and % ! ^ " and /? (so also line breaks and non-ASCII);
+//	            an assignment longer than 8191 characters
+//	dotenv      bytes that are not UTF-8; ${; values that fit neither '…' nor "…" for
+//	            docker compose, python-dotenv and Node's dotenv alike
+//	            (e.g. both ' and one of " \ $, or \\, or a \ at the end)
 func Format(shell string, vars []Var) (string, error) {
 	f, canonical, err := formatterFor(shell)
 	if err != nil {

@@ -22,6 +22,7 @@ func nastyValues() []testValue {
 		{"spaces around", "  a b  "},
 		{"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-_w"},
 		{"url", "https://org.teamdynamix.com/TDWebApi/api?a=1&b=2#frag"},
+		{"url query", "https://x.example/?q=1"},
 		{"base64", "dXNlcjpwYXNz+/=="},
 		{"rfc3339", "2026-11-23T13:45:00Z"},
 		{"single quote", "'"},
