@@ -55,9 +55,11 @@ func newWorld(t *testing.T) *world {
 		Store:    func(*config.Profile) (credstore.Store, error) { return w.st, nil },
 		Provider: registry.Get,
 		Env:      func() (*providers.Env, error) { return &providers.Env{HTTP: hc, Now: w.clock}, nil },
-		Windows:  func(*config.Profile) providers.Windows { return providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute} },
-		LockDir:  t.TempDir(),
-		Now:      w.clock,
+		Windows: func(*config.Profile) providers.Windows {
+			return providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
+		},
+		LockDir: t.TempDir(),
+		Now:     w.clock,
 	}
 	return w
 }
