@@ -1,0 +1,142 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+)
+
+const sample = `store: file
+timeout: 5s
+session_idle: 30m
+profiles:
+  tdx:
+    provider: tdx
+    url: https://org.teamdynamix.com
+    mode: user
+    username: alice
+    store: keyring
+  ams:
+    provider: ams
+    url: https://ams.example.com/club
+    session_idle: 10m
+    options:
+      app_id: club.sync
+`
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadAndPrecedence(t *testing.T) {
+	path := write(t, sample)
+	c, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store != "file" || c.Setting("timeout") != "5s" || len(c.Profiles) != 2 {
+		t.Fatalf("loaded %+v", c)
+	}
+	p := c.Profiles["ams"]
+	if p.Option("app_id", "sesame") != "club.sync" || p.Name != "ams" {
+		t.Fatalf("ams profile %+v", p)
+	}
+	if d := c.Duration(p, "session_idle", 0); d != 10*time.Minute {
+		t.Errorf("profile idle = %v", d)
+	}
+	if d := c.Duration(c.Profiles["tdx"], "session_idle", 0); d != 30*time.Minute {
+		t.Errorf("global idle = %v", d)
+	}
+	if d := c.Duration(c.Profiles["tdx"], "session_ttl", 0); d != 14*time.Minute {
+		t.Errorf("default ttl = %v", d)
+	}
+
+	// env beats the file, a flag beats env.
+	t.Setenv("SESAME_TIMEOUT", "7s")
+	t.Setenv("SESAME_SESSION_IDLE", "1m")
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.String("timeout", "30s", "")
+	c, err = Load(path, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Setting("timeout") != "7s" {
+		t.Errorf("env timeout = %q", c.Setting("timeout"))
+	}
+	if d := c.Duration(c.Profiles["ams"], "session_idle", 0); d != time.Minute {
+		t.Errorf("env idle = %v", d)
+	}
+	_ = fs.Parse([]string{"--timeout", "9s"})
+	c, _ = Load(path, fs)
+	if c.Setting("timeout") != "9s" {
+		t.Errorf("flag timeout = %q", c.Setting("timeout"))
+	}
+}
+
+func TestResolve(t *testing.T) {
+	c, err := Load(write(t, sample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resolve("", nil); clierr.Code(err) != clierr.Usage {
+		t.Errorf("two profiles, none chosen: %v", err)
+	}
+	if p, err := c.Resolve("TDX", nil); err != nil || p.Name != "tdx" {
+		t.Errorf("explicit: %v %v", p, err)
+	}
+	t.Setenv("SESAME_PROFILE", "ams")
+	if p, _ := c.Resolve("", nil); p.Name != "ams" {
+		t.Errorf("SESAME_PROFILE: %v", p.Name)
+	}
+	t.Setenv("SESAME_PROFILE", "")
+	if p, _ := c.Resolve("", func(p *Profile) bool { return p.Provider == "tdx" }); p.Name != "tdx" {
+		t.Errorf("match: %v", p.Name)
+	}
+	if _, err := c.Resolve("nope", nil); err == nil {
+		t.Error("unknown profile accepted")
+	}
+}
+
+func TestSaveRoundTripAndMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "config.yaml")
+	c, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Profiles["x"] = &Profile{Name: "x", Provider: "tdx", URL: "https://h", Options: map[string]string{"sandbox": "true"}}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v", st.Mode(), err)
+	}
+	c2, err := Load(path, nil)
+	if err != nil || c2.Profiles["x"].Option("sandbox", "") != "true" || c2.Profiles["x"].URL != "https://h" {
+		t.Fatalf("round trip: %+v %v", c2.Profiles["x"], err)
+	}
+}
+
+func TestValidName(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"tdx", "prod-1", "a.b_c"} {
+		if ValidName(ok) != nil {
+			t.Errorf("%q refused", ok)
+		}
+	}
+	for _, bad := range []string{"", "Prod", "../x", "a/b", "-x", "a b"} {
+		if ValidName(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
