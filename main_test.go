@@ -55,7 +55,22 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SESAME_STORE", "file")
 			env.Setenv("SESSIONS", filepath.Join(home, ".config", "sesame", "sessions"))
 			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}}
+			// The real-keychain run (.ci/keyring-tests.sh) hands its D-Bus
+			// session to the scripts that ask for [keyring].
+			if keyringRun() {
+				for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"} {
+					if v := os.Getenv(k); v != "" {
+						env.Setenv(k, v)
+					}
+				}
+			}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "keyring" {
+				return keyringRun(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox":   cmdSandbox,
@@ -71,6 +86,12 @@ func TestScripts(t *testing.T) {
 			"nosecrets": cmdNoSecrets,
 		},
 	})
+}
+
+// keyringRun reports whether a real Secret Service is there for the scripts
+// (SESAME_KEYRING_TESTS=1 and a session bus address).
+func keyringRun() bool {
+	return os.Getenv("SESAME_KEYRING_TESTS") == "1" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
 
 type worldKey struct{}

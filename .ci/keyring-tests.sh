@@ -28,7 +28,11 @@ export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(g
 unset XDG_DATA_HOME # gnome-keyring would write its keyring there instead of $HOME
 
 echo "keyring-tests: gnome-keyring $(gnome-keyring-daemon --version 2>/dev/null | head -n1), HOME=$home"
-HOME=$home dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; SESAME_KEYRING_TESTS=1 go test -race -count=1 -v -run Keyring ./internal/credstore/' 2>&1 | tee "$log"
+HOME=$home dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; SESAME_KEYRING_TESTS=1 go test -race -count=1 -v -run Keyring ./internal/credstore/ && SESAME_KEYRING_TESTS=1 go test -count=1 -v -run "TestScripts/store_keyring" . ' 2>&1 | tee "$log"
+if ! grep -q -- '--- PASS: TestScripts/store_keyring' "$log"; then
+	echo "keyring-tests: FAIL: the store_keyring script did not pass against the real keychain" >&2
+	exit 1
+fi
 
 if grep -q -- '--- SKIP: TestKeyringReal' "$log"; then
 	echo "keyring-tests: FAIL: real keychain tests were skipped" >&2

@@ -104,17 +104,23 @@ func (a *App) caFile() string {
 	return ""
 }
 
-// storeKind is the store a profile uses: --store / SESAME_STORE, else the
-// store recorded at its login, else the config file's `store:`, else auto.
+// storeKind is the store a profile uses: --store / SESAME_STORE when they
+// name a store, else the store recorded at the profile's login, else the
+// config file's `store:`, else auto. "auto" never overrides a recorded
+// store: it is a way to choose at login, not a place to read from.
 func (a *App) storeKind(p *config.Profile) string {
-	if a.StoreKind != "" {
-		return a.StoreKind
+	explicit := a.StoreKind
+	if explicit == "" {
+		explicit = a.Getenv("SESAME_STORE")
 	}
-	if v := a.Getenv("SESAME_STORE"); v != "" {
-		return v
+	if explicit != "" && explicit != "auto" {
+		return explicit
 	}
 	if p != nil && p.Store != "" {
 		return p.Store
+	}
+	if explicit != "" {
+		return explicit
 	}
 	if c, err := a.Config(); err == nil && c.Store != "" {
 		return c.Store
