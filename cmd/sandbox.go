@@ -56,8 +56,8 @@ func printSandbox(w io.Writer, served []sandbox.Served) {
 		fmt.Fprintf(w, "%s  %s\n", strings.ToUpper(s.Vendor.Name()), s.URL)
 		for _, a := range s.Vendor.Accounts() {
 			note := a.Note
-			if a.Refusing {
-				note += " (refused on purpose)"
+			if a.Refusing && !strings.HasPrefix(note, "refused") {
+				note = "refused: " + note
 			}
 			fmt.Fprintf(w, "  # %s\n  printf '%%s' %s | %s\n", note, shellQuote(a.Secret), loginLine(s.Vendor.Name(), a, s.URL))
 		}
@@ -76,7 +76,7 @@ func loginLine(vendor string, a sandbox.Account, url string) string {
 	case "ym/consumer":
 		flags = "--consumer-key " + shellQuote(a.User) + " --secret-stdin"
 	case "ym/token":
-		flags = "--token-stdin"
+		flags = "--token --token-stdin"
 	case "ym/admin":
 		flags = "--user-type admin --username " + shellQuote(a.User) + " --password-stdin"
 	default:
@@ -123,7 +123,7 @@ func startSandboxWorld() (*sandboxWorld, error) {
 		w.stop()
 		return nil, err
 	}
-	self, err := os.Executable()
+	self, err := selfPath()
 	if err != nil {
 		w.stop()
 		return nil, err
@@ -148,6 +148,16 @@ func startSandboxWorld() (*sandboxWorld, error) {
 	for _, s := range served {
 		env = append(env, "SANDBOX_"+strings.ToUpper(s.Vendor.Name())+"_URL="+s.URL)
 	}
+	// What `sesame sandbox` would print (URLs, test accounts, login lines),
+	// for CMD to read.
+	var info strings.Builder
+	printSandbox(&info, served)
+	infoPath := filepath.Join(dir, "sandbox.txt")
+	if err := os.WriteFile(infoPath, []byte(info.String()), 0o600); err != nil {
+		w.stop()
+		return nil, err
+	}
+	env = append(env, "SANDBOX_INFO="+infoPath)
 	w.env = mergeEnv(os.Environ(), env)
 	return w, nil
 }
@@ -174,8 +184,9 @@ func newSandboxExecCmd(app *App) *cobra.Command {
 		Use:   "exec -- CMD [ARGS…]",
 		Short: "Run CMD against fresh fakes with a throw-away config and store",
 		Long: `Start the fakes, then run CMD with SANDBOX_TDX_URL, SANDBOX_AMS_URL and
-SANDBOX_YM_URL set, SESAME_CONFIG and the file store in a temporary folder,
-and sesame on PATH. Everything is removed when CMD ends; its exit code is
+SANDBOX_YM_URL set, SANDBOX_INFO naming a file with the test accounts and
+login lines, SESAME_CONFIG and the file store in a temporary folder, and
+sesame on PATH. Everything is removed when CMD ends; its exit code is
 sesame's.`,
 		Example: `  sesame sandbox exec -- sh -c 'echo wonderland-42 | sesame login tdx --url "$SANDBOX_TDX_URL" --username alice --password-stdin && sesame status'`,
 		Args:    cobra.MinimumNArgs(1),
@@ -227,4 +238,16 @@ func runChild(app *App, argv, env []string, stdin io.Reader) error {
 		return &passThrough{code: code}
 	}
 	return err
+}
+
+// selfPath is the sesame binary to run again: the argv[0] that started us
+// when it resolves (so a sesame reached through a link keeps its name),
+// else the executable itself.
+func selfPath() (string, error) {
+	if p, err := exec.LookPath(os.Args[0]); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs, nil
+		}
+	}
+	return os.Executable()
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ call an authenticated endpoint. Each command is printed before it runs.`,
 					tdxURL = s.URL
 				}
 			}
-			self, err := os.Executable()
+			self, err := selfPath()
 			if err != nil {
 				return err
 			}
