@@ -72,17 +72,31 @@ association's ClientID (sent as a JSON number). Data URLs are
 				o.Mode, o.Username = ym.ModeConsumer, consumerKey
 			case ut == "Admin":
 				o.Mode = ym.ModeAdmin
-			default:
+			case ut != "" || o.Username != "" || email != "":
 				o.Mode = ym.ModeMember
+			default:
+				// No flag names a login form: keep the profile's (a new
+				// profile gets member), so that `sesame login ym -p P` logs
+				// a consumer or token profile in again as what it is.
+				o.Mode = ""
 			}
-			if ut != "" && ut != "Admin" {
+			if ut != "" {
+				// An empty value removes an earlier login's user_type: admin
+				// mode always sends UserType Admin.
 				opts[ym.OptUserType] = ut
+				if o.Mode == ym.ModeAdmin {
+					opts[ym.OptUserType] = ""
+				}
 			}
 			if email != "" {
 				if o.Username != "" && o.Mode == ym.ModeMember {
 					return usageErr("give --username or --email, not both")
 				}
 				o.Username, loginField = email, "email"
+			} else if loginField == "" && cmd.Flags().Changed("username") {
+				// --username is a username, whatever an earlier --email
+				// login of this profile left in login_field.
+				opts[ym.OptLoginField] = ""
 			}
 			if loginField != "" {
 				lf, ok := oneOf(loginField, "username", "email")

@@ -329,7 +329,7 @@ func refusalHint(msg string) string {
 	case lockedRE.MatchString(msg):
 		return "; ask an AMS administrator to unlock or reactivate the account"
 	case credsRE.MatchString(msg):
-		return "; check --username and the password (and --mode: v2 or v1)"
+		return "; check --username and the password (and --api: v2 or v1)"
 	}
 	return ""
 }

@@ -219,7 +219,7 @@ func buildRequest(p *config.Profile, mode, secret string) (*authRequest, error) 
 			return nil, err
 		}
 		if mode == ModeAdmin && ut != "Admin" {
-			return nil, clierr.New(clierr.Usage, "ym admin login always uses UserType Admin; drop --user-type %s or use --mode member", ut)
+			return nil, clierr.New(clierr.Usage, "ym admin login always uses UserType Admin; remove user_type %s from the profile, or log in as a member with --user-type member", ut)
 		}
 		req.UserType, req.Password = ut, secret
 		field := strings.ToLower(p.Option(OptLoginField, "username"))
