@@ -277,7 +277,9 @@ func TestFileKillMidWrite(t *testing.T) {
 func killWriterChild(dir string) {
 	s := NewFile(dir, nil)
 	a, b := bytes.Repeat([]byte("a"), 1<<20), bytes.Repeat([]byte("b"), 1<<20)
-	for i := 0; ; i++ {
+	// Bounded, and a write to a closed stdout kills it (SIGPIPE), so an
+	// orphaned child cannot write forever.
+	for i := range 1000 {
 		v := a
 		if i%2 == 1 {
 			v = b
@@ -287,4 +289,5 @@ func killWriterChild(dir string) {
 		}
 		os.Stdout.WriteString("wrote\n")
 	}
+	os.Exit(0)
 }
