@@ -128,6 +128,9 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if ad, ok := prov.(providers.Adopter); ok {
+		ad.Adopt(p, s)
+	}
 	c.Profiles[name] = p
 	if err := c.Save(); err != nil {
 		return err

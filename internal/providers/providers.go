@@ -103,6 +103,13 @@ type Provider interface {
 	IsAuthError(status int, header http.Header, body []byte) bool
 }
 
+// Adopter is implemented by providers whose login teaches the profile a
+// setting it lacked (YM: the ClientID a consumer or token login answers
+// with, which the API base needs). Adopt changes only p, never the store.
+type Adopter interface {
+	Adopt(p *config.Profile, s *Session)
+}
+
 // Header is one request header.
 type Header struct {
 	Name, Value string

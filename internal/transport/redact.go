@@ -88,7 +88,9 @@ func redactJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if _, isObj := val.(map[string]any); !isObj && secretKeyRE.MatchString(k) && val != nil && val != "" {
+			_, isObj := val.(map[string]any)
+			_, isBool := val.(bool)
+			if !isObj && !isBool && secretKeyRE.MatchString(k) && val != nil && val != "" {
 				if _, isNum := val.(float64); isNum && !strings.Contains(strings.ToLower(k), "password") {
 					continue // ClientID-like numbers are not secret
 				}

@@ -573,4 +573,13 @@ func (*Provider) IsAuthError(status int, _ http.Header, _ []byte) bool {
 	return status == http.StatusUnauthorized
 }
 
+// Adopt implements providers.Adopter: a login that answered with a ClientID
+// gives a profile without one its API base, {url}/Ams/{ClientID}.
+func (*Provider) Adopt(p *config.Profile, s *providers.Session) {
+	if p.Option(OptClientID, "") == "" && s.Fields["client_id"] != "" && s.Fields["client_id"] != "0" {
+		p.SetOption(OptClientID, s.Fields["client_id"])
+	}
+}
+
 var _ providers.Provider = (*Provider)(nil)
+var _ providers.Adopter = (*Provider)(nil)
