@@ -1,7 +1,6 @@
 package ams_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/ams"
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 	"github.com/sesame-cli/sesame/internal/sandbox"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -25,69 +24,11 @@ import (
 // t0 is the seed's own example time: "30-04-2026 09:00" / "2026-04-30T09:00".
 var t0 = time.Date(2026, 4, 30, 9, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// exchange is one request the recorder saw, with the answer's status and
-// headers.
-type exchange struct {
-	Method, Path, RawQuery string
-	Header                 http.Header
-	Body                   []byte
-	Status                 int
-	RespHeader             http.Header
-}
-
-// recorder wraps a handler and keeps every exchange, to check the wire.
-type recorder struct {
-	h   http.Handler
-	mu  sync.Mutex
-	got []exchange
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(s int) {
-	w.status = s
-	w.ResponseWriter.WriteHeader(s)
-}
-
-func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	rc.h.ServeHTTP(sw, r)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.got = append(rc.got, exchange{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: body,
-		Status: sw.status, RespHeader: w.Header().Clone(),
-	})
-}
-
-func (rc *recorder) exchanges() []exchange {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]exchange(nil), rc.got...)
-}
+type (
+	clock    = providertest.Clock
+	exchange = providertest.Exchange
+	recorder = providertest.Recorder
+)
 
 // fixture is a fake AMS behind a recorder, with a shared injected clock.
 type fixture struct {
@@ -100,9 +41,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := &clock{t: t0}
+	c := providertest.NewClock(t0)
 	fake := sandbox.NewAMS(sandbox.Options{TTL: 30 * time.Minute, Now: c.Now})
-	f := &fixture{fake: fake, rec: &recorder{h: fake}, clock: c}
+	f := &fixture{fake: fake, rec: providertest.NewRecorder(fake), clock: c}
 	f.srv = httptest.NewServer(f.rec)
 	t.Cleanup(f.srv.Close)
 	f.env = newEnv(t, c.Now)
@@ -170,7 +111,7 @@ func TestLoginV2Wire(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := f.rec.exchanges()
+			got := f.rec.All()
 			if len(got) != 2 {
 				t.Fatalf("login made %d requests, want 2", len(got))
 			}
@@ -276,7 +217,7 @@ func TestLoginV1Wire(t *testing.T) {
 		t.Fatal(err)
 	}
 	cred := base64.StdEncoding.EncodeToString([]byte(sandbox.AMSUser + ":" + sandbox.AMSPassword))
-	got := f.rec.exchanges()
+	got := f.rec.All()
 	if len(got) != 1 {
 		t.Fatalf("login made %d requests, want 1", len(got))
 	}

@@ -3,20 +3,17 @@ package tdx_test
 import (
 	"context"
 	"encoding/base64"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 	"github.com/sesame-cli/sesame/internal/providers/tdx"
 	"github.com/sesame-cli/sesame/internal/sandbox"
-	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 func jwt(claims string) string {
@@ -73,36 +70,11 @@ func FuzzParseJWT(f *testing.F) {
 	})
 }
 
-func newEnv(t *testing.T) *providers.Env {
-	t.Helper()
-	c, err := transport.New(transport.Options{Timeout: 5 * time.Second, Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &providers.Env{HTTP: c, Now: time.Now}
-}
-
-// recorder keeps the requests a fake saw.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []*http.Request
-	body []string
-	next http.Handler
-}
-
-func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	r.reqs = append(r.reqs, req)
-	r.body = append(r.body, string(b))
-	r.mu.Unlock()
-	req.Body = io.NopCloser(strings.NewReader(string(b)))
-	r.next.ServeHTTP(w, req)
-}
+func newEnv(t *testing.T) *providers.Env { return providertest.NewEnv(t, time.Now, nil) }
 
 func TestLoginWire(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{next: sandbox.NewTDX(sandbox.Options{})}
+	rec := providertest.NewRecorder(sandbox.NewTDX(sandbox.Options{}))
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
 	p := tdx.New()
@@ -115,12 +87,12 @@ func TestLoginWire(t *testing.T) {
 	if s.User != sandbox.TDXUser || s.ExpiresAt.Before(time.Now().Add(23*time.Hour)) {
 		t.Fatalf("session %+v", s)
 	}
-	r := rec.reqs[0]
-	if r.Method != "POST" || r.URL.Path != "/TDWebApi/api/auth/login" || r.Header.Get("Content-Type") != "text/json; charset=utf-8" {
-		t.Fatalf("request %s %s %q", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
+	r := rec.All()[0]
+	if r.Method != "POST" || r.Path != "/TDWebApi/api/auth/login" || r.Header.Get("Content-Type") != "text/json; charset=utf-8" {
+		t.Fatalf("request %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
 	}
-	if rec.body[0] != `{"username":"alice","password":"wonderland-42"}` {
-		t.Fatalf("body %s", rec.body[0])
+	if string(r.Body) != `{"username":"alice","password":"wonderland-42"}` {
+		t.Fatalf("body %s", r.Body)
 	}
 	if h := p.Headers(nil, s); len(h) != 1 || h[0].Value != "Bearer "+s.Token {
 		t.Fatalf("headers %v", h)
@@ -130,9 +102,9 @@ func TestLoginWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = rec.reqs[1]
-	if r.URL.Path != "/SBTDWebApi/api/auth/loginadmin" || rec.body[1] != `{"BEID":"`+sandbox.TDXBEID+`","WebServicesKey":"`+sandbox.TDXWebKey+`"}` {
-		t.Fatalf("admin request %s %s", r.URL.Path, rec.body[1])
+	r = rec.Last(t)
+	if r.Path != "/SBTDWebApi/api/auth/loginadmin" || string(r.Body) != `{"BEID":"`+sandbox.TDXBEID+`","WebServicesKey":"`+sandbox.TDXWebKey+`"}` {
+		t.Fatalf("admin request %s %s", r.Path, r.Body)
 	}
 }
 
@@ -146,46 +118,43 @@ func TestLoginRefused(t *testing.T) {
 	}
 }
 
-// FuzzLoginResponse feeds arbitrary login answers to the adapter: it must
-// return a session or an error with exit code 3 or 5, never panic.
+// FuzzLoginResponse feeds arbitrary login answers to the adapter: it keeps
+// the Login error contract and never panics.
 func FuzzLoginResponse(f *testing.F) {
 	f.Add(200, "text/plain", jwt(`{"exp":1900000000}`))
 	f.Add(200, "text/html", "<html>")
 	f.Add(401, "text/plain", "Invalid username or password.")
 	f.Add(500, "application/json", `{"Message":"boom"}`)
 	f.Add(200, "text/plain", `"`+jwt(`{"exp":1900000000}`)+`"`)
-	var mu sync.Mutex
-	var status int
-	var ctype, body string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", ctype)
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}))
-	f.Cleanup(srv.Close)
-	c, _ := transport.New(transport.Options{Timeout: 5 * time.Second, Sleep: func(context.Context, time.Duration) error { return nil }})
-	env := &providers.Env{HTTP: c, Now: time.Now}
-	f.Fuzz(func(t *testing.T, st int, ct, b string) {
-		if st < 200 || st > 599 || (st >= 300 && st < 400) {
+	fs := providertest.NewFuzzServer(f, "/api/auth/login", nil)
+	env := providertest.NewEnv(f, time.Now, nil)
+	f.Fuzz(func(t *testing.T, status int, ctype, body string) {
+		if !fs.Set(providertest.Answer{Status: status, ContentType: ctype, Body: body}) {
 			t.Skip()
 		}
-		mu.Lock()
-		status, ctype, body = st, ct, b
-		mu.Unlock()
-		s, err := tdx.New().Login(context.Background(), env, &config.Profile{Provider: "tdx", URL: srv.URL, Username: "u"}, "pw-fuzz")
-		if err == nil {
-			if s == nil || s.Token == "" || s.ExpiresAt.IsZero() {
-				t.Fatalf("no error and no usable session: %+v", s)
+		s, err := tdx.New().Login(context.Background(), env, &config.Profile{Provider: "tdx", URL: fs.URL, Username: "u"}, "pw-fuzz")
+		providertest.CheckLoginResult(t, s, err, "pw-fuzz")
+		if err == nil && s.ExpiresAt.IsZero() {
+			t.Fatal("a TDX session without expiry")
+		}
+	})
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	c := providertest.NewClock(time.Now())
+	providertest.Conformance(t, providertest.Case{
+		Provider: tdx.New(),
+		Fake:     sandbox.NewTDX(sandbox.Options{Now: c.Now}),
+		Profile: func(url, mode string) *config.Profile {
+			user := sandbox.TDXUser
+			if mode == tdx.ModeAdmin {
+				user = sandbox.TDXBEID
 			}
-			return
-		}
-		if code := clierr.Code(err); code != clierr.Rejected && code != clierr.Network {
-			t.Fatalf("exit code %d for %v", code, err)
-		}
-		if strings.Contains(err.Error(), "pw-fuzz") {
-			t.Fatalf("error quotes the password: %v", err)
-		}
+			return &config.Profile{Name: "tdx", Provider: "tdx", URL: url, Mode: mode, Username: user}
+		},
+		Secret:   map[string]string{tdx.ModeUser: sandbox.TDXPassword, tdx.ModeAdmin: sandbox.TDXWebKey},
+		DataPath: func(string) string { return "/api/auth/getuser" },
+		Clock:    c,
 	})
 }

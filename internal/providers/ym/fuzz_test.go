@@ -2,24 +2,17 @@ package ym_test
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 	"github.com/sesame-cli/sesame/internal/providers/ym"
-	"github.com/sesame-cli/sesame/internal/transport"
+	"github.com/sesame-cli/sesame/internal/sandbox"
 )
 
-// FuzzAuthenticateResponse: /Ams/Authenticate answers anything. The adapter
-// returns a session or an exit-3/5 error that quotes no secret; it never
-// panics.
+// FuzzAuthenticateResponse: /Ams/Authenticate answers anything; the adapter
+// keeps the Login error contract and never panics.
 func FuzzAuthenticateResponse(f *testing.F) {
 	f.Add(200, `{"ClientID":31337,"MemberID":7,"FailedLoginReason":"None","SessionId":"s-1","BearerToken":"b"}`)
 	f.Add(401, `{"FailedLoginReason":"None","ResponseStatus":{"Message":"Invalid username/password combination."}}`)
@@ -27,39 +20,43 @@ func FuzzAuthenticateResponse(f *testing.F) {
 	f.Add(200, `{"FailedLoginReason":3,"SessionId":""}`)
 	f.Add(200, `{"ClientID":"31337","MemberID":"x","SessionId":123}`)
 	f.Add(503, `<html>down</html>`)
-	var mu sync.Mutex
-	var status int
-	var body string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}))
-	f.Cleanup(srv.Close)
-	c, _ := transport.New(transport.Options{Timeout: 5 * time.Second, Sleep: func(context.Context, time.Duration) error { return nil }})
-	env := &providers.Env{HTTP: c, Now: time.Now}
-	f.Fuzz(func(t *testing.T, st int, b string) {
-		if st < 200 || st > 599 || (st >= 300 && st < 400) {
+	fs := providertest.NewFuzzServer(f, "/Ams/Authenticate", nil)
+	env := providertest.NewEnv(f, time.Now, nil)
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		if !fs.Set(providertest.Answer{Status: status, ContentType: "application/json; charset=utf-8", Body: body}) {
 			t.Skip()
 		}
-		mu.Lock()
-		status, body = st, b
-		mu.Unlock()
-		p := &config.Profile{Provider: "ym", URL: srv.URL, Mode: "member", Username: "jdoe", Options: map[string]string{"client_id": "31337"}}
+		p := &config.Profile{Provider: "ym", URL: fs.URL, Mode: ym.ModeMember, Username: "jdoe", Options: map[string]string{ym.OptClientID: "31337"}}
 		s, err := ym.New().Login(context.Background(), env, p, "pw-fuzz-secret")
-		if err == nil {
-			if s == nil || s.Token == "" {
-				t.Fatalf("no error and no session: %+v", s)
+		providertest.CheckLoginResult(t, s, err, "pw-fuzz-secret")
+	})
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	c := providertest.NewClock(time.Now())
+	providertest.Conformance(t, providertest.Case{
+		Provider: ym.New(),
+		Fake:     sandbox.NewYM(sandbox.Options{Now: c.Now}),
+		Profile: func(url, mode string) *config.Profile {
+			p := &config.Profile{Name: "ym", Provider: "ym", URL: url, Mode: mode, Options: map[string]string{ym.OptClientID: "31337"}}
+			switch mode {
+			case ym.ModeMember:
+				p.Username = sandbox.YMUser
+			case ym.ModeAdmin:
+				p.Username = sandbox.YMAPIKey
+			case ym.ModeConsumer:
+				p.Username = sandbox.YMConsumerKey
 			}
-			return
-		}
-		if code := clierr.Code(err); code != clierr.Rejected && code != clierr.Network {
-			t.Fatalf("exit code %d for %v", code, err)
-		}
-		if strings.Contains(err.Error(), "pw-fuzz-secret") {
-			t.Fatalf("error quotes the password: %v", err)
-		}
+			return p
+		},
+		Secret: map[string]string{
+			ym.ModeMember:   sandbox.YMPassword,
+			ym.ModeAdmin:    sandbox.YMAPIPassword,
+			ym.ModeConsumer: sandbox.YMConsumerSecret,
+			ym.ModeToken:    sandbox.YMExchangeToken,
+		},
+		DataPath: func(string) string { return "/MemberProfile" },
+		Clock:    c,
 	})
 }

@@ -16,82 +16,19 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 	"github.com/sesame-cli/sesame/internal/providers/ym"
 	"github.com/sesame-cli/sesame/internal/sandbox"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
-// exchange is one request the recorder saw, and the status it got.
-type exchange struct {
-	Method string
-	Path   string // escaped, as on the wire
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type (
+	clock    = providertest.Clock
+	exchange = providertest.Exchange
+	recorder = providertest.Recorder
+)
 
-// recorder wraps a handler and keeps every exchange, so that tests can check
-// the exact wire.
-type recorder struct {
-	h  http.Handler
-	mu sync.Mutex
-	ex []exchange
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	rc.h.ServeHTTP(sw, r)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.ex = append(rc.ex, exchange{r.Method, r.URL.EscapedPath(), r.Header.Clone(), body, sw.status})
-}
-
-func (rc *recorder) all() []exchange {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]exchange(nil), rc.ex...)
-}
-
-func (rc *recorder) last(t *testing.T) exchange {
-	t.Helper()
-	ex := rc.all()
-	if len(ex) == 0 {
-		t.Fatal("no request reached the server")
-	}
-	return ex[len(ex)-1]
-}
-
-// clock is a settable clock for the fake and the adapter.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return providertest.NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)) }
 
 // fixture is a fake YM behind a recorder, and an Env that talks to it.
 type fixture struct {
@@ -112,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 
 func newFixtureFor(t *testing.T, h http.Handler, c *clock) *fixture {
 	t.Helper()
-	rec := &recorder{h: h}
+	rec := providertest.NewRecorder(h)
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
 	dbg := &bytes.Buffer{}
@@ -237,7 +174,7 @@ func TestLoginForms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Login: %v (exit %d)", err, clierr.Code(err))
 			}
-			ex := f.rec.last(t)
+			ex := f.rec.Last(t)
 			if ex.Method != http.MethodPost || ex.Path != tt.wantPath {
 				t.Errorf("request = %s %s, want POST %s", ex.Method, ex.Path, tt.wantPath)
 			}
@@ -401,7 +338,7 @@ func TestLoginRefused(t *testing.T) {
 			if strings.Contains(msg, tt.secret) {
 				t.Errorf("message quotes the secret: %q", msg)
 			}
-			ex := f.rec.last(t)
+			ex := f.rec.Last(t)
 			if ex.Status != tt.wantStatus {
 				t.Errorf("fake answered %d, want %d (test covers the wrong path)", ex.Status, tt.wantStatus)
 			}
@@ -461,7 +398,7 @@ func TestLoginUsageErrors(t *testing.T) {
 			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("message quotes the secret: %q", err)
 			}
-			if n := len(f.rec.all()); n != 0 {
+			if n := len(f.rec.All()); n != 0 {
 				t.Errorf("%d requests sent for a usage error", n)
 			}
 		})
@@ -523,7 +460,7 @@ func TestLoginBadAnswers(t *testing.T) {
 			if strings.Contains(err.Error(), secret) {
 				t.Errorf("message quotes the secret: %q", err)
 			}
-			if n := len(f.rec.all()); n != tt.requests {
+			if n := len(f.rec.All()); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 		})

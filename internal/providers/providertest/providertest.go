@@ -1,0 +1,283 @@
+// Package providertest is what every provider adapter's tests share: a
+// settable clock, a recorder that keeps the exact wire of each exchange, an
+// Env whose retries do not sleep, a fuzz harness for login answers, and
+// Conformance, the contract every adapter must meet against its fake.
+//
+// It is for tests only: nothing outside _test.go files may import it.
+package providertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// Clock is a settable clock for a fake and an adapter.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Exchange is one request a Recorder saw, with the answer's status and
+// headers. Path is escaped, as on the wire.
+type Exchange struct {
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Body                   []byte
+	Status                 int
+	RespHeader             http.Header
+}
+
+// Recorder wraps a handler and keeps every exchange, to check the wire.
+type Recorder struct {
+	h   http.Handler
+	mu  sync.Mutex
+	got []Exchange
+}
+
+// NewRecorder records what reaches h.
+func NewRecorder(h http.Handler) *Recorder { return &Recorder{h: h} }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	w.status = s
+	w.ResponseWriter.WriteHeader(s)
+}
+
+// ServeHTTP implements http.Handler.
+func (rc *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	rc.h.ServeHTTP(sw, r)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.got = append(rc.got, Exchange{
+		Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+		Header: r.Header.Clone(), Body: body,
+		Status: sw.status, RespHeader: w.Header().Clone(),
+	})
+}
+
+// All returns the exchanges so far.
+func (rc *Recorder) All() []Exchange {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]Exchange(nil), rc.got...)
+}
+
+// Last returns the latest exchange, failing the test when there is none.
+func (rc *Recorder) Last(t testing.TB) Exchange {
+	t.Helper()
+	ex := rc.All()
+	if len(ex) == 0 {
+		t.Fatal("no request reached the server")
+	}
+	return ex[len(ex)-1]
+}
+
+// NewEnv is a providers.Env whose retries do not sleep; debug may be nil.
+func NewEnv(t testing.TB, now func() time.Time, debug io.Writer) *providers.Env {
+	t.Helper()
+	hc, err := transport.New(transport.Options{
+		Timeout: 5 * time.Second,
+		Debug:   debug,
+		Sleep:   func(context.Context, time.Duration) error { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &providers.Env{HTTP: hc, Now: now}
+}
+
+// CheckLoginResult asserts the Login error contract: a usable session, or an
+// error with exit code 3 or 5 that does not quote secret.
+func CheckLoginResult(t testing.TB, s *providers.Session, err error, secret string) {
+	t.Helper()
+	if err == nil {
+		if s == nil || s.Token == "" {
+			t.Fatalf("no error and no usable session: %+v", s)
+		}
+		return
+	}
+	if code := clierr.Code(err); code != clierr.Rejected && code != clierr.Network {
+		t.Fatalf("exit code %d for %v", code, err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatalf("error quotes the secret: %v", err)
+	}
+}
+
+// Answer is what a FuzzServer says to the login request it is aimed at.
+type Answer struct {
+	Status      int
+	ContentType string
+	Body        string
+	Header      http.Header
+}
+
+// FuzzServer answers requests whose path ends in Target with the current
+// Answer, and hands all others to Rest (nil: 404).
+type FuzzServer struct {
+	URL    string
+	Target string
+	Rest   http.Handler
+	mu     sync.Mutex
+	a      Answer
+}
+
+// NewFuzzServer starts a FuzzServer for the fuzz target's lifetime.
+func NewFuzzServer(f *testing.F, target string, rest http.Handler) *FuzzServer {
+	fs := &FuzzServer{Target: target, Rest: rest}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, fs.Target) {
+			if fs.Rest != nil {
+				fs.Rest.ServeHTTP(w, r)
+				return
+			}
+			http.NotFound(w, r)
+			return
+		}
+		fs.mu.Lock()
+		a := fs.a
+		fs.mu.Unlock()
+		for k, vs := range a.Header {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Type", a.ContentType)
+		w.WriteHeader(a.Status)
+		io.WriteString(w, a.Body)
+	}))
+	f.Cleanup(srv.Close)
+	fs.URL = srv.URL
+	return fs
+}
+
+// Set makes the next answers a; it reports false (skip this input) for a
+// status the harness cannot send or that no client would see as an answer.
+func (fs *FuzzServer) Set(a Answer) bool {
+	if a.Status < 200 || a.Status > 599 || (a.Status >= 300 && a.Status < 400) {
+		return false
+	}
+	fs.mu.Lock()
+	fs.a = a
+	fs.mu.Unlock()
+	return true
+}
+
+// Case describes one adapter for Conformance.
+type Case struct {
+	Provider providers.Provider
+	// Fake is the adapter's fake vendor, built with the clock's Now.
+	Fake http.Handler
+	// Profile returns the profile for a mode against a fake at url.
+	Profile func(url, mode string) *config.Profile
+	// Secret is the right secret for each mode.
+	Secret map[string]string
+	// DataPath is a path below the API base that needs a live session, for
+	// a mode.
+	DataPath func(mode string) string
+	Clock    *Clock
+}
+
+// Conformance checks the contract every adapter meets against its fake, in
+// every mode: a login gives a session whose headers authenticate a data
+// request (and no headers do not), that round-trips through JSON, and that
+// expires as ValidUntil says; a wrong secret is exit 3 and quoted nowhere.
+func Conformance(t *testing.T, c Case) {
+	srv := httptest.NewServer(c.Fake)
+	t.Cleanup(srv.Close)
+	env := NewEnv(t, c.Clock.Now, nil)
+	w := providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
+	for _, mode := range c.Provider.Modes() {
+		secret, ok := c.Secret[mode]
+		if !ok {
+			continue
+		}
+		t.Run(c.Provider.Name()+"/"+mode, func(t *testing.T) {
+			p := c.Profile(srv.URL, mode)
+			s, err := c.Provider.Login(context.Background(), env, p, secret)
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			if s.Provider != c.Provider.Name() || s.Token == "" || s.IssuedAt.IsZero() {
+				t.Fatalf("session %+v", s)
+			}
+			base, err := c.Provider.BaseURL(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := func(hs []providers.Header) *transport.Response {
+				h := http.Header{}
+				for _, x := range hs {
+					h.Set(x.Name, x.Value)
+				}
+				resp, err := env.HTTP.Do(context.Background(), &transport.Request{Method: "GET", URL: base + c.DataPath(mode), Header: h})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp
+			}
+			if r := get(c.Provider.Headers(p, s)); r.Status != http.StatusOK {
+				t.Fatalf("data request with the session's headers: HTTP %d %s", r.Status, r.Body)
+			}
+			if r := get(nil); !c.Provider.IsAuthError(r.Status, r.Header, r.Body) {
+				t.Fatalf("data request without headers: HTTP %d is not an auth error", r.Status)
+			}
+			raw, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back providers.Session
+			if err := json.Unmarshal(raw, &back); err != nil || back.Token != s.Token || !back.IssuedAt.Equal(s.IssuedAt) {
+				t.Fatalf("JSON round trip: %v %+v", err, back)
+			}
+			if until := c.Provider.ValidUntil(s, w); !until.IsZero() {
+				now := c.Clock.Now()
+				if providers.Expired(c.Provider, s, w, now, 0) || !providers.Expired(c.Provider, s, w, until, 0) {
+					t.Fatalf("expiry: valid until %v, now %v", until, now)
+				}
+			}
+			_, err = c.Provider.Login(context.Background(), env, p, secret+"-wrong")
+			if clierr.Code(err) != clierr.Rejected || strings.Contains(err.Error(), secret) {
+				t.Fatalf("wrong secret: exit %d: %v", clierr.Code(err), err)
+			}
+		})
+	}
+}
