@@ -55,13 +55,13 @@ func TestConformance(t *testing.T) {
 		Profile: func(url, mode string) *config.Profile {
 			return &config.Profile{Name: "ams", Provider: "ams", URL: url + "/" + sandbox.AMSApp, Mode: mode, Username: sandbox.AMSUser}
 		},
-		Secret:   map[string]string{ams.ModeV2: sandbox.AMSPassword, ams.ModeV1: sandbox.AMSPassword},
+		Secret: map[string]string{ams.ModeV2: sandbox.AMSPassword, ams.ModeV1: sandbox.AMSPassword},
 		DataPath: func(mode string) string {
 			if mode == ams.ModeV1 {
 				return "/api/v1/athletes?informat=json&format=json"
 			}
 			return "/api/v2/data"
 		},
-		Clock:    c,
+		Clock: c,
 	})
 }
