@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"lines":     cmdLines,
 			"awaithits": cmdAwaitHits,
 			"nosecrets": cmdNoSecrets,
+			"awaitfile": cmdAwaitFile,
 		},
 	})
 }
@@ -280,6 +281,23 @@ func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("%s of profile %s appears in %s", what, args[0], f)
 			}
 		}
+	}
+}
+
+// awaitfile FILE waits (up to 10 s, polling) until FILE exists.
+func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awaitfile FILE")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear within 10s", args[0])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
