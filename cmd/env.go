@@ -52,6 +52,7 @@ and the log never shows them.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Shell, "shell", "", "sh, bash, zsh, fish, powershell, cmd, dotenv or github (default: from $SHELL)")
+	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(append(shellenv.Shells(), "github"), cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "variable name prefix (default: the provider's, e.g. TDX_)")
 	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
 	return cmd

@@ -42,7 +42,6 @@ on a terminal, reads it from stdin with --password-stdin (--key-stdin,
 The profile is named after the provider unless --profile says otherwise.`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
-		ValidArgs: registry.Names(),
 	}
 	cmd.AddCommand(newLoginTDXCmd(app), newLoginAMSCmd(app), newLoginYMCmd(app))
 	return cmd
