@@ -52,9 +52,12 @@ func versionString() string {
 func newVersionCmd(app *App) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "version",
-		Short:   "Print sesame's version",
-		Example: "  sesame version\n  sesame version --json",
+		Use:   "version",
+		Short: "Print sesame's version",
+		Long: `Print sesame's version, the commit and date it was built from (for release
+builds), and the Go version and platform. --json gives the same fields for
+scripts and bug reports.`,
+		Example: "  sesame version\n  sesame version --json\n  sesame --version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if asJSON {

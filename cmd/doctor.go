@@ -1,0 +1,339 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/ui"
+)
+
+// Check outcomes, as --json spells them.
+const (
+	checkOK   = "ok"   // ✓ nothing to do
+	checkWarn = "warn" // ! works, but worth knowing
+	checkFail = "fail" // ✗ something will not work until fixed
+)
+
+// doctorCheck is the verdict every line of the report carries.
+type doctorCheck struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+type doctorPath struct {
+	doctorCheck
+	Path   string `json:"path"`
+	Exists bool   `json:"exists"`
+	Mode   string `json:"mode,omitempty"`
+}
+
+type doctorKeychain struct {
+	doctorCheck
+	Available bool    `json:"available"`
+	TookMS    float64 `json:"took_ms"`
+	Reason    string  `json:"reason,omitempty"`
+	AutoUses  string  `json:"auto_uses"`
+}
+
+type doctorStore struct {
+	doctorCheck
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+	Uses   string `json:"uses"`
+}
+
+type doctorCurl struct {
+	doctorCheck
+	Path    string `json:"path,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+type doctorProfile struct {
+	doctorCheck
+	statusRow
+}
+
+// doctorReport is `sesame doctor --json`; its field names are part of the
+// contract, like status's.
+type doctorReport struct {
+	Version  buildInfo       `json:"version"`
+	Config   doctorPath      `json:"config"`
+	Keychain doctorKeychain  `json:"keychain"`
+	Store    doctorStore     `json:"store"`
+	Sessions *doctorPath     `json:"sessions_dir,omitempty"`
+	Curl     doctorCurl      `json:"curl"`
+	Profiles []doctorProfile `json:"profiles"`
+}
+
+func newDoctorCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check sesame's setup: config, keychain, store, curl and every session",
+		Long: `Check, one line each, what sesame depends on: the config file (where it is,
+whether it exists, its mode), whether the OS keychain answers and how fast,
+which credential store is in use and why (auto takes the keychain when it
+answers within 3 s, else 0600 files), whether curl is on PATH for
+'sesame curl', and whether each profile's session is valid. Nothing is
+renewed and no vendor is contacted.
+
+✓ is fine, ! works but is worth knowing, ✗ needs fixing. The exit code is 0
+whatever the report says, unless the config file cannot be read; --json gives
+the same facts, each with "status": ok, warn or fail.`,
+		Example: `  sesame doctor
+  sesame doctor --json | jq -r '.profiles[] | select(.status != "ok") | .profile'
+  DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus sesame doctor`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, cfgErr := collectDoctor(cmd.Context(), app)
+			if asJSON {
+				enc := json.NewEncoder(app.IO.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				writeDoctor(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rep)
+			}
+			return cfgErr
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// collectDoctor gathers the report. Its error is the config file's: the one
+// failure that makes the report itself untrustworthy.
+func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
+	rep := &doctorReport{Version: currentBuild(), Profiles: []doctorProfile{}}
+
+	path, err := config.DefaultPath(app.ConfigPath)
+	if err != nil {
+		rep.Config.doctorCheck = doctorCheck{checkFail, err.Error()}
+		return rep, err
+	}
+	rep.Config = checkConfigFile(path)
+	c, cfgErr := app.Config()
+	if cfgErr != nil {
+		rep.Config.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s cannot be read: %s", path, firstLine(cfgErr.Error()))}
+	}
+
+	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
+	rep.Keychain = checkKeychain(probe)
+	rep.Store = checkStore(app, c, probe)
+	if dir, err := config.Dir(); err == nil {
+		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
+	}
+	rep.Curl = checkCurl(ctx)
+
+	if c == nil {
+		return rep, cfgErr
+	}
+	now := app.Now()
+	for _, n := range c.Names() {
+		p := c.Profiles[n]
+		r := app.statusOf(p, now)
+		rep.Profiles = append(rep.Profiles, doctorProfile{checkSession(p, r, now), r})
+	}
+	return rep, nil
+}
+
+func checkConfigFile(path string) doctorPath {
+	d := doctorPath{Path: path}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d.doctorCheck = doctorCheck{checkWarn, path + " (not created yet; the first sesame login creates it)"}
+		return d
+	case err != nil:
+		d.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s: %v", path, err)}
+		return d
+	}
+	d.Exists = true
+	if runtime.GOOS == "windows" {
+		d.doctorCheck = doctorCheck{checkOK, path}
+		return d
+	}
+	mode := fi.Mode().Perm()
+	d.Mode = fmt.Sprintf("%04o", mode)
+	d.doctorCheck = doctorCheck{checkOK, fmt.Sprintf("%s (mode %s)", path, d.Mode)}
+	if mode&0o077 != 0 {
+		// It holds no secret, but user names and instances are nobody
+		// else's business: sesame writes it 0600.
+		d.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("%s (mode %s; others can read it: chmod 600 %s)", path, d.Mode, path)}
+	}
+	return d
+}
+
+func checkSessionsDir(dir string) *doctorPath {
+	fi, err := os.Stat(dir)
+	if err != nil || runtime.GOOS == "windows" {
+		// Absent until the file store keeps something; Windows has no
+		// mode bits worth reporting.
+		return nil
+	}
+	mode := fi.Mode().Perm()
+	d := &doctorPath{Path: dir, Exists: true, Mode: fmt.Sprintf("%04o", mode)}
+	d.doctorCheck = doctorCheck{checkOK, fmt.Sprintf("%s (mode %s)", dir, d.Mode)}
+	if mode&0o077 != 0 {
+		d.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s (mode %s; others can list the sessions: chmod 700 %s)", dir, d.Mode, dir)}
+	}
+	return d
+}
+
+func checkKeychain(p credstore.ProbeResult) doctorKeychain {
+	k := doctorKeychain{Available: p.Available, TookMS: float64(p.Took.Microseconds()) / 1000}
+	if p.Available {
+		k.AutoUses = credstore.KindKeyring
+		k.doctorCheck = doctorCheck{checkOK, fmt.Sprintf("answered in %s — auto uses keyring", roundTook(p.Took))}
+		return k
+	}
+	k.AutoUses = credstore.KindFile
+	k.Reason = firstLine(p.Reason)
+	k.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("unavailable (%s) — auto uses file", k.Reason)}
+	return k
+}
+
+func roundTook(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// checkStore says which store new logins use and where that choice comes
+// from, in storeKind's order (a profile's own recorded store is shown on
+// its line).
+func checkStore(app *App, c *config.Config, p credstore.ProbeResult) doctorStore {
+	s := doctorStore{Kind: credstore.KindAuto, Source: "default"}
+	switch {
+	case app.StoreKind != "":
+		s.Kind, s.Source = app.StoreKind, "--store"
+	case app.Getenv("SESAME_STORE") != "":
+		s.Kind, s.Source = app.Getenv("SESAME_STORE"), "SESAME_STORE"
+	case c != nil && c.Store != "" && c.Store != credstore.KindAuto:
+		s.Kind, s.Source = c.Store, "config file"
+	}
+	s.Uses = s.Kind
+	if s.Kind == credstore.KindAuto {
+		s.Uses = credstore.KindFile
+		if p.Available {
+			s.Uses = credstore.KindKeyring
+		}
+	}
+	what := fmt.Sprintf("%s (%s)", s.Kind, s.Source)
+	if s.Uses != s.Kind {
+		what += " → " + s.Uses
+	}
+	switch {
+	case s.Kind == credstore.KindKeyring && !p.Available:
+		s.doctorCheck = doctorCheck{checkFail, what + ", but the keychain is unavailable: use --store file or SESAME_STORE=file"}
+	case s.Kind == credstore.KindMemory:
+		s.doctorCheck = doctorCheck{checkWarn, what + ": sessions last only as long as one sesame process"}
+	case !validKind(s.Kind):
+		s.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s: unknown store; use one of %s", what, strings.Join(credstore.Kinds(), ", "))}
+	default:
+		s.doctorCheck = doctorCheck{checkOK, what + ", for new logins"}
+	}
+	return s
+}
+
+func validKind(k string) bool {
+	for _, v := range credstore.Kinds() {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+func checkCurl(ctx context.Context) doctorCurl {
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		return doctorCurl{doctorCheck: doctorCheck{checkWarn, "not on PATH; sesame curl needs it (sesame api and token show --format curl do not)"}}
+	}
+	d := doctorCurl{Path: path}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	if err != nil {
+		d.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("%s does not run: curl --version: %v", path, err)}
+		return d
+	}
+	d.Version = strings.TrimSpace(firstLine(string(out)))
+	// The first line goes on to list every library; the version and
+	// platform are what a person needs.
+	short := d.Version
+	if f := strings.Fields(short); len(f) >= 3 && f[0] == "curl" {
+		short = strings.Join(f[:3], " ")
+	}
+	d.doctorCheck = doctorCheck{checkOK, short + " at " + path}
+	return d
+}
+
+func checkSession(p *config.Profile, r statusRow, now time.Time) doctorCheck {
+	about := fmt.Sprintf("%s %s", r.Provider, r.Instance)
+	if r.User != "" {
+		about += " as " + r.User
+	}
+	about += ", store " + r.Store + ": "
+	relogin := fmt.Sprintf("sesame -p %s login %s", p.Name, p.Provider)
+	switch r.State {
+	case "valid":
+		return doctorCheck{checkOK, about + sessionText(r, now)}
+	case "expired":
+		if r.Secret {
+			return doctorCheck{checkWarn, about + sessionText(r, now)}
+		}
+		return doctorCheck{checkFail, about + "expired " + ui.Relative(r.until, now) + "; log in again: " + relogin}
+	case "none":
+		if r.Secret {
+			return doctorCheck{checkWarn, about + "no session; the next use logs in with the saved secret"}
+		}
+		return doctorCheck{checkFail, about + "no session; log in: " + relogin}
+	}
+	return doctorCheck{checkFail, about + sessionText(r, now)}
+}
+
+func writeDoctor(w io.Writer, st *ui.Styles, rep *doctorReport) {
+	var b strings.Builder
+	line := func(name string, c doctorCheck) {
+		mark := st.Good("✓")
+		switch c.Status {
+		case checkWarn:
+			mark = st.Warn("!")
+		case checkFail:
+			mark = st.Bad("✗")
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", mark, name, c.Message)
+	}
+	line("version", doctorCheck{checkOK, versionString()})
+	line("config", rep.Config.doctorCheck)
+	line("keychain", rep.Keychain.doctorCheck)
+	line("store", rep.Store.doctorCheck)
+	if rep.Sessions != nil {
+		line("session files", rep.Sessions.doctorCheck)
+	}
+	line("curl", rep.Curl.doctorCheck)
+	if len(rep.Profiles) == 0 && rep.Config.Status != checkFail {
+		line("profiles", doctorCheck{checkWarn, "none yet; log in first: sesame login tdx|ams|ym"})
+	}
+	for _, p := range rep.Profiles {
+		line("profile "+p.Profile, p.doctorCheck)
+	}
+	io.WriteString(w, b.String())
+}
