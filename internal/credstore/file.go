@@ -71,44 +71,60 @@ func (s *fileStore) Get(profile string) ([]byte, error) {
 		return nil, err
 	}
 	p := filepath.Join(s.dir, name)
+	// Another sesame's atomic write (a renewal, a login) can rename a new
+	// item into place between our Lstat and our Open. That item is whole,
+	// so look again rather than fail: when 64 processes renew one session,
+	// every one of them must get it. Only a file that keeps changing under
+	// us (readAttempts times, the keychain store's bound) is an error.
+	for attempt := 1; ; attempt++ {
+		data, replaced, err := s.read(p)
+		if !replaced || attempt == readAttempts {
+			return data, err
+		}
+	}
+}
+
+// read reads the item at p; replaced reports (with an error) that the file
+// opened was not the one examined.
+func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 	// Lstat then compare with the opened file: a symlink or a file swapped
 	// in between would otherwise make us chmod or read something else.
 	before, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
+		return nil, false, ErrNotFound
 	}
 	if err != nil {
-		return nil, s.fail("read", p, err)
+		return nil, false, s.fail("read", p, err)
 	}
 	if !before.Mode().IsRegular() {
-		return nil, clierr.New(clierr.Store, "file store: %s is not a regular file (%v); remove it and log in again", p, before.Mode().Type())
+		return nil, false, clierr.New(clierr.Store, "file store: %s is not a regular file (%v); remove it and log in again", p, before.Mode().Type())
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound // deleted since the Lstat: a logout won the race
+		return nil, false, ErrNotFound // deleted since the Lstat: a logout won the race
 	}
 	if err != nil {
-		return nil, s.fail("read", p, err)
+		return nil, false, s.fail("read", p, err)
 	}
 	defer f.Close()
 	after, err := f.Stat()
 	if err != nil {
-		return nil, s.fail("read", p, err)
+		return nil, false, s.fail("read", p, err)
 	}
 	if !os.SameFile(before, after) {
-		return nil, clierr.New(clierr.Store, "file store: %s was replaced while being opened; run the command again", p)
+		return nil, true, clierr.New(clierr.Store, "file store: %s was replaced while being opened; run the command again", p)
 	}
 	if err := s.tighten(p, after.Mode().Perm(), fileMode, f.Chmod); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := s.tightenDir(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	data, err := io.ReadAll(f)
+	data, err = io.ReadAll(f)
 	if err != nil {
-		return nil, s.fail("read", p, err)
+		return nil, false, s.fail("read", p, err)
 	}
-	return data, nil
+	return data, false, nil
 }
 
 func (s *fileStore) Set(profile string, data []byte) error {
