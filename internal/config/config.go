@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -76,15 +75,31 @@ type Config struct {
 	v *viper.Viper
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // ValidName reports whether name can be a profile name. Names are lower case
 // because viper folds config keys, and safe as file names.
 func ValidName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !validName(name) {
 		return clierr.New(clierr.Usage, "invalid profile name %q: use lower-case letters, digits, '.', '_' and '-'", name)
 	}
 	return nil
+}
+
+// validName is ^[a-z0-9][a-z0-9._-]{0,63}$, checked by hand: that regexp
+// (63 nested optional copies once compiled) was the largest package
+// initialiser on the `token show` path (go run ./bench, inittrace).
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // DefaultPath is where the config file lives: $SESAME_CONFIG, else flagPath,
@@ -120,6 +135,29 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
+	c := &Config{Path: path, v: v}
+	if err := v.ReadInConfig(); err != nil {
+		var nf viper.ConfigFileNotFoundError
+		if !errors.As(err, &nf) && !errors.Is(err, fs.ErrNotExist) {
+			return nil, clierr.New(clierr.Usage, "reading config %s: %w", path, err)
+		}
+	}
+	// The file's own content is read before env and flags are bound, so
+	// that Save writes back what the file said, never a SESAME_STORE or a
+	// --store of this one run.
+	c.Store = v.GetString("store")
+	raw := v.GetStringMap("profiles")
+	c.Profiles = make(map[string]*Profile, len(raw))
+	for name := range raw {
+		p := &Profile{}
+		if err := v.UnmarshalKey("profiles."+name, p); err != nil {
+			return nil, clierr.New(clierr.Usage, "config %s: profile %s: %w", path, name, err)
+		}
+		p.Name = name
+		c.Profiles[name] = p
+	}
+
+	// Global settings resolve flag > SESAME_* env > file > default.
 	v.SetEnvPrefix("SESAME")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
@@ -138,25 +176,6 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	v.SetDefault("timeout", "30s")
 	v.SetDefault("session_idle", "20m")
 	v.SetDefault("session_ttl", "14m")
-
-	c := &Config{Path: path, v: v}
-	if err := v.ReadInConfig(); err != nil {
-		var nf viper.ConfigFileNotFoundError
-		if !errors.As(err, &nf) && !errors.Is(err, fs.ErrNotExist) {
-			return nil, clierr.New(clierr.Usage, "reading config %s: %w", path, err)
-		}
-	}
-	c.Store = v.GetString("store")
-	raw := v.GetStringMap("profiles")
-	c.Profiles = make(map[string]*Profile, len(raw))
-	for name := range raw {
-		p := &Profile{}
-		if err := v.UnmarshalKey("profiles."+name, p); err != nil {
-			return nil, clierr.New(clierr.Usage, "config %s: profile %s: %w", path, name, err)
-		}
-		p.Name = name
-		c.Profiles[name] = p
-	}
 	return c, nil
 }
 
