@@ -4,11 +4,9 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -32,7 +30,7 @@ func ExecuteAt(now func() time.Time) int {
 
 func run(app *App, args []string) int {
 	root := newRootCmd(app)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptContext(root, args) // lazily armed for token show: interrupt.go
 	defer stop()
 	// `sesame [flags] curl …`: everything after curl is curl's.
 	if curlArgs, ok, err := splitCurl(app, root, args); ok {
@@ -121,6 +119,8 @@ exec and curl.`,
 		newCurlCmd(app),
 		newEnvCmd(app),
 		newExecCmd(app),
+		newDoctorCmd(app),
+		newDocsCmd(app),
 	)
 	return root
 }

@@ -27,6 +27,12 @@ func newTokenCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Work with the stored session token",
+		Long: `Work with a profile's stored session. 'sesame token show' prints it for a
+script or another tool, renewing it first when it has expired and a secret
+is saved.`,
+		Example: `  sesame token show
+  sesame token show tdx --format header
+  sesame token show tdx --format curl | curl -K - https://myschool.teamdynamix.com/TDWebApi/api/auth/getuser`,
 	}
 	cmd.AddCommand(newTokenShowCmd(app, nil))
 	return cmd
@@ -50,6 +56,8 @@ Formats:
   sesame token show --min-valid 5m --format json | jq .expires_at`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(app),
+		// Called in loops: no Ctrl-C handler until a renewal needs one.
+		Annotations: map[string]string{lazyInterruptAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Profile = args[0]
@@ -66,6 +74,7 @@ Formats:
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "raw", "raw, header, json or curl")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"raw", "header", "json", "curl"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
 	cmd.Flags().DurationVar(&opts.MinValid, "min-valid", 0, "renew first when the session would expire sooner than this")
 	return cmd

@@ -7,12 +7,17 @@ package curlargs
 
 import (
 	"strings"
+	"sync"
 )
 
 // Long options that take a value (curl 7.88). Anything not listed is taken
 // as a switch; a value mistaken for a URL would only lose credentials, never
 // leak them, because credentials go only to URLs of the profile's origin.
-var longWithValue = set(`abstract-unix-socket alt-svc aws-sigv4 cacert capath cert cert-type ciphers
+// The set is built on first use, not at start-up: package initialisers run
+// in every sesame process, `token show` included.
+var longWithValue = sync.OnceValue(func() map[string]bool { return set(longWithValueNames) })
+
+const longWithValueNames = `abstract-unix-socket alt-svc aws-sigv4 cacert capath cert cert-type ciphers
 config connect-timeout connect-to continue-at cookie cookie-jar create-file-mode crlfile curves
 data data-ascii data-binary data-raw data-urlencode delegation dns-interface dns-ipv4-addr
 dns-ipv6-addr dns-servers doh-url dump-header egd-file engine etag-compare etag-save
@@ -27,7 +32,7 @@ proxy-tlspassword proxy-tlsuser proxy-user proxy1.0 pubkey quote random-file ran
 request request-target resolve retry retry-delay retry-max-time sasl-authzid service-name
 socks4 socks4a socks5 socks5-gssapi-service socks5-hostname speed-limit speed-time stderr
 telnet-option time-cond tls-max tls13-ciphers tlsauthtype tlspassword tlsuser trace trace-ascii
-trace-config unix-socket upload-file url url-query user user-agent variable write-out`)
+trace-config unix-socket upload-file url url-query user user-agent variable write-out`
 
 // Short options that take a value.
 const shortWithValue = "bcdeDEFHKmoPQrtTuUwxXYyzAC"
@@ -78,7 +83,7 @@ func Parse(argv []string) *Args {
 			name, val, hasVal := strings.Cut(arg[2:], "=")
 			_ = hasVal // curl itself has no --opt=value form; it is kept literal
 			name = strings.TrimPrefix(name, "no-")
-			if longWithValue[name] && !hasVal {
+			if longWithValue()[name] && !hasVal {
 				if i+1 < len(argv) {
 					a.option(name, argv[i+1], i+1)
 				}

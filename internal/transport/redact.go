@@ -48,10 +48,12 @@ func (r *Redactor) String(s string) string {
 	return redactJWTs(s)
 }
 
-var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+// jwtRE and secretKeyRE are compiled on first use (--debug), not at
+// start-up: package initialisers run in every sesame process.
+var jwtRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`) })
 
 // redactJWTs hides anything shaped like a JWT, registered or not.
-func redactJWTs(s string) string { return jwtRE.ReplaceAllString(s, "***") }
+func redactJWTs(s string) string { return jwtRE().ReplaceAllString(s, "***") }
 
 // secretHeaders carry credentials in requests or responses.
 var secretHeaders = map[string]bool{
@@ -64,7 +66,9 @@ var secretHeaders = map[string]bool{
 }
 
 // secretKeyRE matches JSON member names whose values are secrets.
-var secretKeyRE = regexp.MustCompile(`(?i)(password|secret|token|key|sessionid|session_id|skypename|beid|accesstoken)`)
+var secretKeyRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(password|secret|token|key|sessionid|session_id|skypename|beid|accesstoken)`)
+})
 
 // Body redacts a request or response body: JSON members with secret names
 // are replaced whole, then registered secrets anywhere.
@@ -90,7 +94,7 @@ func redactJSON(v any) any {
 		for k, val := range t {
 			_, isObj := val.(map[string]any)
 			_, isBool := val.(bool)
-			if !isObj && !isBool && secretKeyRE.MatchString(k) && val != nil && val != "" {
+			if !isObj && !isBool && secretKeyRE().MatchString(k) && val != nil && val != "" {
 				if _, isNum := val.(float64); isNum && !strings.Contains(strings.ToLower(k), "password") {
 					continue // ClientID-like numbers are not secret
 				}

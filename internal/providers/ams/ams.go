@@ -36,6 +36,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -311,24 +312,28 @@ func (l *login) rejected(status int, detail string) error {
 	return clierr.New(clierr.Rejected, "ams login to %s as %s refused (HTTP %d): %s%s", l.host, l.p.Username, status, msg, refusalHint(msg))
 }
 
+// These regexps are compiled on first use, not at start-up: package
+// initialisers run in every sesame process, `token show` included.
 var (
 	// mfaRE spots refusals that the seed's "Before You Begin" explains: an
 	// instance enforcing MFA, SSO or Terms Documents refuses API logins of
 	// accounts an administrator has not exempted.
-	mfaRE = regexp.MustCompile(`(?i)\b(mfa|multi-?factor|two-?factor|2fa|sso|single sign|saml|terms)`)
+	mfaRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(mfa|multi-?factor|two-?factor|2fa|sso|single sign|saml|terms)`)
+	})
 	// lockedRE spots refusals of the account rather than the password.
-	lockedRE = regexp.MustCompile(`(?i)\b(lock|suspend|disabled|deactivat|inactive)`)
+	lockedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(lock|suspend|disabled|deactivat|inactive)`) })
 	// credsRE spots plain wrong-credential refusals.
-	credsRE = regexp.MustCompile(`(?i)(password|username|credential|invalid user)`)
+	credsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(password|username|credential|invalid user)`) })
 )
 
 func refusalHint(msg string) string {
 	switch {
-	case mfaRE.MatchString(msg):
+	case mfaRE().MatchString(msg):
 		return "; if the AMS instance enforces MFA, SSO or Terms Documents, an administrator must exempt this account before it can use the API"
-	case lockedRE.MatchString(msg):
+	case lockedRE().MatchString(msg):
 		return "; ask an AMS administrator to unlock or reactivate the account"
-	case credsRE.MatchString(msg):
+	case credsRE().MatchString(msg):
 		return "; check --username and the password (and --api: v2 or v1)"
 	}
 	return ""
@@ -446,8 +451,10 @@ func (*Provider) ValidUntil(s *providers.Session, w providers.Windows) time.Time
 }
 
 // sessionGoneRE matches rpc exception messages that say the session is
-// missing, invalid or expired.
-var sessionGoneRE = regexp.MustCompile(`(?i)(session\s+(has\s+)?(expired|timed\s*out|ended|is\s+(invalid|not\s+valid|no\s+longer\s+valid|expired))|\b(invalid|expired|unknown|no(\s+valid)?)\s+session\b|not\s+(currently\s+)?logged\s*in|log\s*in\s+again|please\s+log\s*in|must\s+(be\s+logged|log)\s*in|not\s+authenticated|authentication\s+required)`)
+// missing, invalid or expired. Compiled on first use, not at start-up.
+var sessionGoneRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(session\s+(has\s+)?(expired|timed\s*out|ended|is\s+(invalid|not\s+valid|no\s+longer\s+valid|expired))|\b(invalid|expired|unknown|no(\s+valid)?)\s+session\b|not\s+(currently\s+)?logged\s*in|log\s*in\s+again|please\s+log\s*in|must\s+(be\s+logged|log)\s*in|not\s+authenticated|authentication\s+required)`)
+})
 
 // IsAuthError implements providers.Provider. A data answer means "log in
 // again" when it is HTTP 401, or when its body — whatever the status, since
@@ -463,7 +470,7 @@ func (*Provider) IsAuthError(status int, _ http.Header, body []byte) bool {
 		return true
 	}
 	msg, ok := parseRPCException(body)
-	return ok && sessionGoneRE.MatchString(msg)
+	return ok && sessionGoneRE().MatchString(msg)
 }
 
 var _ providers.Provider = (*Provider)(nil)

@@ -30,6 +30,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -109,8 +110,8 @@ func (*Provider) BaseURL(p *config.Profile) (string, error) {
 }
 
 // amsSuffix matches a URL that already names the /Ams folder, with or
-// without a client ID.
-var amsSuffix = regexp.MustCompile(`/Ams(/[0-9]+)?$`)
+// without a client ID. Compiled on first use, not at start-up.
+var amsSuffix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/Ams(/[0-9]+)?$`) })
 
 // rootURL is the instance without a trailing slash or /Ams[/{ClientID}].
 func rootURL(p *config.Profile) (string, error) {
@@ -123,7 +124,7 @@ func rootURL(p *config.Profile) (string, error) {
 		return "", err
 	}
 	base := strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/")
-	return amsSuffix.ReplaceAllString(base, ""), nil
+	return amsSuffix().ReplaceAllString(base, ""), nil
 }
 
 // clientID reads the client_id option: 0 when unset.
