@@ -104,6 +104,10 @@ exec and curl.`,
 	pf.StringVar(&app.CAFile, "cacert", "", "extra CA bundle (PEM) to trust (default: $SESAME_CA_FILE)")
 	pf.BoolVar(&app.Debug, "debug", false, "log each HTTP exchange to stderr, secrets replaced by ***")
 	app.flags = func(name string) bool { return pf.Changed(name) }
+	_ = root.RegisterFlagCompletionFunc("profile", func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		return completeProfiles(app)(c, nil, prefix)
+	})
+	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
 	})
