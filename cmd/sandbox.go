@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -229,15 +228,7 @@ func runChild(app *App, argv, env []string, stdin io.Reader) error {
 	}()
 	err := c.Wait()
 	close(done)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code := ee.ExitCode()
-		if code < 0 {
-			code = 128 + signalNumber(ee)
-		}
-		return &passThrough{code: code}
-	}
-	return err
+	return exitOf(err)
 }
 
 // selfPath is the sesame binary to run again: the argv[0] that started us

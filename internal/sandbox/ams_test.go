@@ -7,38 +7,22 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 )
-
-type amsTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *amsTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *amsTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type amsTest struct {
 	t     *testing.T
 	fake  *AMS
 	srv   *httptest.Server
-	clock *amsTestClock
+	clock *providertest.Clock
 }
 
 func newAMSTest(t *testing.T) *amsTest {
 	t.Helper()
-	c := &amsTestClock{t: time.Date(2026, 4, 30, 9, 0, 0, 0, time.UTC)}
+	c := providertest.NewClock(time.Date(2026, 4, 30, 9, 0, 0, 0, time.UTC))
 	fake := NewAMS(Options{Now: c.Now}) // default TTL: 30m idle
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)

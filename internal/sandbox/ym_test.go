@@ -5,31 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
 )
 
-// ymClock is a settable clock.
-type ymClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ymClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *ymClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func newYMTest(ttl time.Duration) (*YM, *ymClock) {
-	c := &ymClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+func newYMTest(ttl time.Duration) (*YM, *providertest.Clock) {
+	c := providertest.NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	return NewYM(Options{TTL: ttl, Now: c.Now}), c
 }
 

@@ -151,11 +151,7 @@ func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (
 // session or it cannot be renewed, exit 6 for store failures, and the
 // provider's own errors for a failed renewal.
 func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
-	st, err := m.Store(p)
-	if err != nil {
-		return nil, err
-	}
-	prov, err := m.Provider(p.Provider)
+	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
@@ -184,11 +180,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 // it refused). When another process already renewed it, that session is
 // returned without a new login.
 func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error) {
-	st, err := m.Store(p)
-	if err != nil {
-		return nil, err
-	}
-	prov, err := m.Provider(p.Provider)
+	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +188,19 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 	return m.renew(ctx, st, p, func(r *Record) bool {
 		return r.Session != nil && r.Session.Token != rejected && !providers.Expired(prov, r.Session, w, m.Now(), 0)
 	})
+}
+
+// parts are the store and the provider a profile uses.
+func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider, error) {
+	st, err := m.Store(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	prov, err := m.Provider(p.Provider)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, prov, nil
 }
 
 // renew logs in again under the profile's lock, unless fresh says the record

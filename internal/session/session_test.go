@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
+
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
@@ -24,26 +26,13 @@ type world struct {
 	fake *sandbox.TDX
 	st   credstore.Store
 	p    *config.Profile
-	mu   sync.Mutex
-	now  time.Time
-}
-
-func (w *world) clock() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
-
-func (w *world) advance(d time.Duration) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.now = w.now.Add(d)
+	clk  *providertest.Clock
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{now: time.Now(), st: credstore.NewMemory()}
-	w.fake = sandbox.NewTDX(sandbox.Options{TTL: time.Hour, Now: w.clock})
+	w := &world{clk: providertest.NewClock(time.Now()), st: credstore.NewMemory()}
+	w.fake = sandbox.NewTDX(sandbox.Options{TTL: time.Hour, Now: w.clk.Now})
 	srv := httptest.NewServer(w.fake)
 	t.Cleanup(srv.Close)
 	hc, err := transport.New(transport.Options{Timeout: 5 * time.Second})
@@ -54,12 +43,12 @@ func newWorld(t *testing.T) *world {
 	w.mgr = &Manager{
 		Store:    func(*config.Profile) (credstore.Store, error) { return w.st, nil },
 		Provider: registry.Get,
-		Env:      func() (*providers.Env, error) { return &providers.Env{HTTP: hc, Now: w.clock}, nil },
+		Env:      func() (*providers.Env, error) { return &providers.Env{HTTP: hc, Now: w.clk.Now}, nil },
 		Windows: func(*config.Profile) providers.Windows {
 			return providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
 		},
 		LockDir: t.TempDir(),
-		Now:     w.clock,
+		Now:     w.clk.Now,
 	}
 	return w
 }
@@ -76,7 +65,7 @@ func TestLoginGetRenew(t *testing.T) {
 	if err != nil || s2.Token != s1.Token {
 		t.Fatalf("Get = %v, %v; want the stored session", s2, err)
 	}
-	w.advance(2 * time.Hour)
+	w.clk.Advance(2 * time.Hour)
 	if _, err := w.mgr.Get(ctx, w.p, GetOptions{NoRenew: true}); clierr.Code(err) != clierr.NoSession {
 		t.Fatalf("NoRenew on expired: %v", err)
 	}
@@ -125,7 +114,7 @@ func TestNoSavedSecret(t *testing.T) {
 	if _, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, false); err != nil {
 		t.Fatal(err)
 	}
-	w.advance(2 * time.Hour)
+	w.clk.Advance(2 * time.Hour)
 	if _, err := w.mgr.Get(ctx, w.p, GetOptions{}); clierr.Code(err) != clierr.NoSession {
 		t.Fatalf("expired without secret: %v", err)
 	}
@@ -141,7 +130,7 @@ func TestConcurrentRenewalLogsInOnce(t *testing.T) {
 	if _, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, true); err != nil {
 		t.Fatal(err)
 	}
-	w.advance(2 * time.Hour)
+	w.clk.Advance(2 * time.Hour)
 	const n = 16
 	tokens := make([]string, n)
 	var wg sync.WaitGroup

@@ -47,6 +47,13 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Set puts the clock at t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 // Exchange is one request a Recorder saw, with the answer's status and
 // headers. Path is escaped, as on the wire.
 type Exchange struct {

@@ -105,12 +105,17 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	if err := statusError(resp, p); err != nil {
 		return nil, err
 	}
+	// The seed documents a bare JWT in a text/plain body; some TDX versions
+	// and proxies wrap it in JSON string quotes. Either way the token is the
+	// body without whitespace or quotes.
 	jwt := strings.Trim(strings.TrimSpace(string(resp.Body)), `"`)
 	env.HTTP.AddSecret(jwt)
 	exp, name, err := ParseJWT(jwt)
 	if err != nil {
 		return nil, clierr.New(clierr.Network, "tdx login to %s: the answer is not a usable JWT (%v); is --url the TeamDynamix instance?", hostOf(base), err)
 	}
+	// unique_name is who TDX says the token acts as (for an admin service
+	// account, its display name); fall back to what the user typed.
 	user := name
 	if user == "" {
 		user = p.Username
@@ -143,6 +148,8 @@ func statusError(resp *transport.Response, p *config.Profile) error {
 			return clierr.New(clierr.Network, "tdx login to %s: got an HTML page instead of a token; is --url the TeamDynamix instance (https://ORG.teamdynamix.com)?", host)
 		}
 		return nil
+	// TDX answers bad credentials with 401 (and some deployments with
+	// 403); the body is a one-line plain-text reason worth quoting.
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
 		what := "username or password"
 		if p.Mode == ModeAdmin {
@@ -159,6 +166,8 @@ func statusError(resp *transport.Response, p *config.Profile) error {
 		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after retries; wait a minute", host)
 	case resp.Status >= 500:
 		return clierr.New(clierr.Network, "tdx login to %s: server error (HTTP %d%s); try again later", host, resp.Status, msg)
+	// Any other 4xx is the server refusing this request as formed (e.g. a
+	// 400 for a malformed BEID): retrying will not help, so it is exit 3.
 	case resp.Status >= 400:
 		return clierr.New(clierr.Rejected, "tdx login to %s refused (HTTP %d%s)", host, resp.Status, msg)
 	}
@@ -211,6 +220,9 @@ func ParseJWT(jwt string) (exp time.Time, name string, err error) {
 	if c.Exp == nil {
 		return time.Time{}, "", errors.New("no exp claim")
 	}
+	// exp is NumericDate (RFC 7519): seconds, possibly fractional. Reject
+	// values no real token carries, so a garbage claim cannot pin a
+	// session "valid" for centuries.
 	if math.IsNaN(*c.Exp) || math.IsInf(*c.Exp, 0) || *c.Exp <= 0 || *c.Exp > 1e11 {
 		return time.Time{}, "", errors.New("exp claim out of range")
 	}
