@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command bench measures whether sesame is fast enough to call in a loop:
 // `sesame token show` against the start of a Go hello-world, the keychain
 // read, `sesame curl` against plain curl, 64 concurrent renewals, memory,

@@ -131,7 +131,7 @@ func startSandboxWorld() (*sandboxWorld, error) {
 	if filepath.Ext(self) == ".exe" {
 		exe += ".exe"
 	}
-	if err := os.Symlink(self, filepath.Join(bin, exe)); err != nil {
+	if err := linkOrCopy(self, filepath.Join(bin, exe)); err != nil {
 		w.stop()
 		return nil, fmt.Errorf("putting sesame on the sandbox PATH: %w", err)
 	}
@@ -241,4 +241,26 @@ func selfPath() (string, error) {
 		}
 	}
 	return os.Executable()
+}
+
+// linkOrCopy puts src at dst: a symlink where the OS allows one (Windows
+// needs a privilege for it), else a copy.
+func linkOrCopy(src, dst string) error {
+	if err := os.Symlink(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o700)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
