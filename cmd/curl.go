@@ -112,6 +112,11 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		return err
 	}
 	urls := a.URLs()
+	if len(urls) == 0 {
+		// curl --version, --help, or URLs hidden in the caller's own -K
+		// config: nothing for sesame to authenticate.
+		return app.curlPlain(curlPath, a.Argv())
+	}
 	relative := false
 	for _, u := range urls {
 		if strings.HasPrefix(u, "/") {
@@ -154,9 +159,6 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		}
 	}
 	switch {
-	case len(urls) == 0:
-		fmt.Fprintln(app.IO.ErrOut, "sesame: no request URL among the curl arguments: running curl without credentials")
-		return app.curlPlain(curlPath, a.Argv())
 	case a.Next || (a.Location && len(urls) > 1):
 		fmt.Fprintln(app.IO.ErrOut, "sesame: --next, or -L with several URLs, is not supported with credentials: running curl without them")
 		return app.curlPlain(curlPath, a.Argv())
