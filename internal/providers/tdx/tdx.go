@@ -102,7 +102,7 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	if err != nil {
 		return nil, fmt.Errorf("tdx login: %w", err)
 	}
-	if err := statusError(resp, p); err != nil {
+	if err := statusError(resp, p, secret); err != nil {
 		return nil, err
 	}
 	// The seed documents a bare JWT in a text/plain body; some TDX versions
@@ -139,9 +139,14 @@ func modeOr(m string) string {
 }
 
 // statusError maps a non-200 login answer to an error a user can act on.
-func statusError(resp *transport.Response, p *config.Profile) error {
+func statusError(resp *transport.Response, p *config.Profile, secret string) error {
 	host := hostOf(p.URL)
 	msg := vendorMessage(resp.Body)
+	// A server that echoes the request in its error must not make us
+	// print the secret.
+	if len(secret) >= 3 {
+		msg = strings.ReplaceAll(msg, secret, "***")
+	}
 	switch {
 	case resp.Status == http.StatusOK:
 		if looksHTML(resp) {

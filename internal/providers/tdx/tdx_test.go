@@ -3,6 +3,7 @@ package tdx_test
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -157,4 +158,16 @@ func TestConformance(t *testing.T) {
 		DataPath: func(string) string { return "/api/auth/getuser" },
 		Clock:    c,
 	})
+}
+
+func TestRefusalEchoingTheSecret(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad password s3cret-echo for alice", http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "s3cret-echo")
+	if clierr.Code(err) != clierr.Rejected || strings.Contains(err.Error(), "s3cret-echo") || !strings.Contains(err.Error(), "bad password *** for alice") {
+		t.Fatalf("err = %v", err)
+	}
 }
