@@ -110,8 +110,9 @@ func buildDepsFloor(root, dir, out string) error {
 }
 
 // buildFlags are the release build's (.goreleaser.yaml): static, trimmed,
-// stripped. sesame and the hello-world get the same.
-var buildFlags = []string{"-trimpath", "-ldflags=-s -w"}
+// stripped, without the build-time docs generator. sesame and the
+// hello-world get the same.
+var buildFlags = []string{"-trimpath", "-tags=nodocs", "-ldflags=-s -w"}
 
 // goBuild builds the package in dir into out with buildFlags and cgo off,
 // or on when cgo is true (what `go install` gives on a machine with gcc).

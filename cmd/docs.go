@@ -1,3 +1,5 @@
+//go:build !nodocs
+
 package cmd
 
 import (

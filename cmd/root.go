@@ -124,7 +124,9 @@ exec and curl.`,
 		newEnvCmd(app),
 		newExecCmd(app),
 		newDoctorCmd(app),
-		newDocsCmd(app),
 	)
+	if docs := newDocsCmd(app); docs != nil {
+		root.AddCommand(docs)
+	}
 	return root
 }
