@@ -74,14 +74,11 @@ func (a *App) HTTP() (*transport.Client, error) {
 	return c, nil
 }
 
+// timeout is --timeout when given, else SESAME_TIMEOUT or the config file's
+// (config.Setting resolves env over file over default).
 func (a *App) timeout() time.Duration {
 	if a.flags != nil && a.flags("timeout") {
 		return a.Timeout
-	}
-	if v := a.Getenv("SESAME_TIMEOUT"); v != "" {
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			return d
-		}
 	}
 	if c, err := a.Config(); err == nil {
 		if d, err := time.ParseDuration(c.Setting("timeout")); err == nil && d > 0 {
@@ -95,11 +92,8 @@ func (a *App) caFile() string {
 	if a.CAFile != "" {
 		return a.CAFile
 	}
-	if v := a.Getenv("SESAME_CA_FILE"); v != "" {
-		return v
-	}
 	if c, err := a.Config(); err == nil {
-		return c.Setting("cacert")
+		return c.Setting("cacert") // SESAME_CA_FILE, SESAME_CACERT or the file
 	}
 	return ""
 }
