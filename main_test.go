@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -85,6 +87,8 @@ func TestScripts(t *testing.T) {
 			"awaithits": cmdAwaitHits,
 			"nosecrets": cmdNoSecrets,
 			"awaitfile": cmdAwaitFile,
+			"freeports": cmdFreePorts,
+			"awaithttp": cmdAwaitHTTP,
 		},
 	})
 }
@@ -298,6 +302,60 @@ func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s did not appear within 10s", args[0])
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// freeports N sets $PORT to the first of N consecutive free loopback ports
+// (for `sesame sandbox --listen`, which takes the next ports for its fakes).
+func cmdFreePorts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeports N")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	for try := 0; try < 50; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		first := ln.Addr().(*net.TCPAddr).Port
+		lns := []net.Listener{ln}
+		ok := true
+		for i := 1; i < n && ok; i++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", first+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			lns = append(lns, l)
+		}
+		for _, l := range lns {
+			l.Close()
+		}
+		if ok {
+			ts.Setenv("PORT", strconv.Itoa(first))
+			return
+		}
+	}
+	ts.Fatalf("no %d consecutive free ports", n)
+}
+
+// awaithttp URL polls (up to 10 s) until URL answers 2xx.
+func cmdAwaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: awaithttp URL")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(args[0])
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not answer within 10s (%v)", args[0], err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
