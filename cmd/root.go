@@ -40,6 +40,7 @@ func run(app *App, args []string) int {
 		return exitCode(app, err)
 	}
 	root.SetArgs(args)
+	initCompletion(root, args)
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)

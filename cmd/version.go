@@ -26,14 +26,43 @@ type buildInfo struct {
 
 func currentBuild() buildInfo {
 	b := buildInfo{Version: version, Commit: commit, Date: date, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	bi, ok := debug.ReadBuildInfo()
 	if b.Version == "" {
 		b.Version = "dev"
 		// `go install …@vX` records the module version.
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			b.Version = bi.Main.Version
 		}
 	}
+	// A source build (`go build`, `go install .` in a clone) carries the
+	// commit and its time from the VCS, as the release build's ldflags do.
+	if ok && b.Commit == "" {
+		b.Commit, b.Date = vcsStamp(bi.Settings)
+	}
 	return b
+}
+
+// vcsStamp reads the commit (shortened, "-dirty" when the tree had
+// uncommitted changes) and commit time that `go build` records.
+func vcsStamp(settings []debug.BuildSetting) (commit, date string) {
+	var modified bool
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.time":
+			date = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if commit != "" && modified {
+		commit += "-dirty"
+	}
+	return commit, date
 }
 
 func versionString() string {
