@@ -110,7 +110,7 @@ exec and curl.`,
 	})
 	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
+		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", teachFlagError(c, err), c.CommandPath()))
 	})
 
 	root.AddCommand(

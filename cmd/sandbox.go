@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -210,7 +213,12 @@ func runChild(app *App, argv, env []string, stdin io.Reader) error {
 	}
 	c.Stdin, c.Stdout, c.Stderr = stdin, app.IO.Out, app.IO.ErrOut
 	if err := c.Start(); err != nil {
-		return usageErr("cannot run %s: %v", argv[0], err)
+		// The shell's convention, which scripts test for: 127 for a
+		// command that is not there, 126 for one that cannot be run.
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return clierr.New(127, "%s: command not found", argv[0])
+		}
+		return clierr.New(126, "cannot run %s: %v", argv[0], err)
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

@@ -62,6 +62,8 @@ Formats:
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
+			// --format JSON works, as profile names do: case is not a choice.
+			opts.Format = strings.ToLower(opts.Format)
 			switch opts.Format {
 			case "raw", "header", "json", "curl":
 			default:
