@@ -3,6 +3,7 @@ package cmd
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -200,8 +201,12 @@ func (a *App) resolveProfile(arg string) (*config.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arg == "" {
+	switch {
+	case arg == "":
 		arg = a.Profile
+	case a.Profile != "" && !strings.EqualFold(arg, a.Profile):
+		// Two answers to one question: refuse rather than pick one.
+		return nil, usageErr("two profiles given: --profile %s and %s; give one", a.Profile, arg)
 	}
 	return c.Resolve(arg, nil)
 }

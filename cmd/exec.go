@@ -42,6 +42,8 @@ and stderr is replaced by *** as it streams.`,
 				opts.Profile, opts.Command = args[0], args[1:]
 			case dash > 1:
 				return usageErr("exec takes at most one PROFILE before --")
+			case app.Profile != "": // sesame -p tdx exec printenv X: no PROFILE argument
+				opts.Command = args
 			default: // no --: aws-vault style, PROFILE CMD…
 				if len(args) < 2 {
 					return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
