@@ -137,14 +137,14 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	st2 := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
 	until := "until it is no longer used"
 	if t := prov.ValidUntil(s, app.windows(p)); !t.IsZero() {
-		until = "until " + t.Local().Format("2006-01-02 15:04 MST") + " (" + ui.Relative(t, app.Now()) + ")"
+		until = "until " + ui.When(t, app.Now())
 	}
 	saved := "secret saved for renewal"
 	if o.NoSaveSecret {
 		saved = "secret not saved"
 	}
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
-		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, p.Mode, p.Store, saved, until)
+		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, modeText(p), p.Store, saved, until)
 	return nil
 }
 

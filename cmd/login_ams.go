@@ -38,8 +38,12 @@ administrator before they can use the API.`,
 			if !cmd.Flags().Changed("api") {
 				o.Mode = ""
 			}
+			o.Options = map[string]string{}
 			if appID != "" {
-				o.Options = map[string]string{"app_id": appID}
+				o.Options["app_id"] = appID
+			}
+			if api == "v3" { // the same session login; recorded so status can say v3
+				o.Options["api"] = "v3"
 			}
 			return runLogin(cmd.Context(), app, o)
 		},

@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"io"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ type statusRow struct {
 	Secret    bool    `json:"secret_saved"`
 	Error     string  `json:"error,omitempty"`
 
-	until time.Time
+	until    time.Time
+	modeText string // Mode for people: the API too when it is not the default
 }
 
 func newStatusCmd(app *App) *cobra.Command {
@@ -97,12 +99,62 @@ func runStatus(app *App, opts *statusOptions) error {
 		fmt.Fprintln(app.IO.ErrOut, "no profiles yet; log in first: sesame login tdx|ams|ym")
 		return nil
 	}
-	writeStatusTable(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now)
+	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
 	return nil
 }
 
+// writeStatus prints the table when it fits the terminal (or stdout is not
+// one), else one block per profile, as gh auth status does, every line cut
+// to the width.
+func writeStatus(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time, width int) {
+	var b strings.Builder
+	writeStatusTable(&b, st, rows, now)
+	table := b.String()
+	if width <= 0 || maxLineWidth(table) <= width {
+		io.WriteString(w, table)
+		return
+	}
+	b.Reset()
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		who := r.User
+		if who == "" {
+			who = "-"
+		}
+		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(r.Profile), r.Provider, r.modeText, who, r.Store)
+		fmt.Fprintf(&b, "  %s\n", r.Instance)
+		fmt.Fprintf(&b, "  %s\n", sessionStyle(st, r)(sessionText(r, now)))
+	}
+	io.WriteString(w, ui.Fit(b.String(), width))
+}
+
+// maxLineWidth is the widest line of s in columns, styling left out.
+func maxLineWidth(s string) int {
+	max := 0
+	for _, l := range strings.Split(s, "\n") {
+		if n := ansi.StringWidth(l); n > max {
+			max = n
+		}
+	}
+	return max
+}
+
+func sessionStyle(st *ui.Styles, r statusRow) func(string) string {
+	switch r.State {
+	case "valid":
+		return st.Good
+	case "expired":
+		return st.Warn
+	case "error":
+		return st.Bad
+	}
+	return st.Dim
+}
+
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
-	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, Store: a.storeKind(p), State: "none"}
+	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: modeText(p), Store: a.storeKind(p), State: "none"}
 	prov, err := registry.Get(p.Provider)
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
@@ -143,6 +195,27 @@ func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 	return r
 }
 
+// modeText is the MODE column: the login mode, and the API it reaches when
+// that is not the default one — TeamDynamix's sandbox API (/SBTDWebApi),
+// AMS v3 (which shares v2's session login).
+func modeText(p *config.Profile) string {
+	mode := p.Mode
+	switch p.Provider {
+	case "tdx":
+		if mode == "" {
+			mode = "user"
+		}
+		if p.Option("sandbox", "") == "true" {
+			mode += " (SBTDWebApi)"
+		}
+	case "ams":
+		if api := p.Option("api", ""); api == "v3" {
+			mode = "v3"
+		}
+	}
+	return mode
+}
+
 // sessionText is the SESSION column: what a person needs at a glance.
 func sessionText(r statusRow, now time.Time) string {
 	switch r.State {
@@ -150,7 +223,7 @@ func sessionText(r statusRow, now time.Time) string {
 		if r.until.IsZero() {
 			return "valid (no expiry)"
 		}
-		return "valid until " + r.until.Local().Format("2006-01-02 15:04") + " (" + ui.Relative(r.until, now) + ")"
+		return "valid until " + ui.When(r.until, now)
 	case "expired":
 		renew := ", will renew"
 		if !r.Secret {
@@ -172,21 +245,13 @@ func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Tim
 	headers := []string{"PROFILE", "PROVIDER", "INSTANCE", "USER", "MODE", "STORE", "SESSION"}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = []string{r.Profile, r.Provider, r.Instance, r.User, r.Mode, r.Store, sessionText(r, now)}
+		cells[i] = []string{r.Profile, r.Provider, r.Instance, r.User, r.modeText, r.Store, sessionText(r, now)}
 	}
 	out := st.Table(headers, cells, func(row, col int, v string) string {
 		if col != 6 {
 			return v
 		}
-		switch rows[row].State {
-		case "valid":
-			return st.Good(v)
-		case "expired":
-			return st.Warn(v)
-		case "error":
-			return st.Bad(v)
-		}
-		return st.Dim(v)
+		return sessionStyle(st, rows[row])(v)
 	})
 	io.WriteString(w, out)
 }

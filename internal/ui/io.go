@@ -8,6 +8,7 @@ package ui
 import (
 	"io"
 	"os"
+	"strconv"
 
 	"golang.org/x/term"
 )
@@ -47,4 +48,21 @@ func (io *IO) ReadSecret(prompt string) (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// Width is the number of columns of the terminal out is, when it is one;
+// else $COLUMNS; else 0 (no limit: a pipe gets whole lines).
+func Width(out io.Writer, tty bool) int {
+	if f, ok := out.(interface{ Fd() uintptr }); ok && tty {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	if !tty {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 80
 }

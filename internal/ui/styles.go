@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"io"
 	"os"
 	"strings"
@@ -133,4 +134,26 @@ func Relative(t, now time.Time) string {
 		return "in " + n
 	}
 	return n + " ago"
+}
+
+// When is how sesame prints a moment for people, the same in every command:
+// local time with its zone, then how far it is ("2026-11-30 19:12 UTC (in 59m)").
+func When(t, now time.Time) string {
+	return t.Local().Format("2006-01-02 15:04 MST") + " (" + Relative(t, now) + ")"
+}
+
+// Fit cuts each line of s to at most width columns, ending a cut line with
+// "…"; styling escapes take no columns and are kept. Zero or a negative
+// width leaves s as it is.
+func Fit(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(l) > width {
+			lines[i] = ansi.Truncate(l, width, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
