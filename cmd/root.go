@@ -125,6 +125,7 @@ exec and curl.`,
 		newEnvCmd(app),
 		newExecCmd(app),
 		newDoctorCmd(app),
+		newProfileCmd(app),
 	)
 	if docs := newDocsCmd(app); docs != nil {
 		root.AddCommand(docs)

@@ -34,6 +34,7 @@ type statusRow struct {
 	ExpiresAt *string `json:"expires_at"`
 	LastUsed  *string `json:"last_used,omitempty"`
 	Secret    bool    `json:"secret_saved"`
+	Default   bool    `json:"default"`
 	Error     string  `json:"error,omitempty"`
 
 	until    time.Time
@@ -88,7 +89,9 @@ func runStatus(app *App, opts *statusOptions) error {
 	now := app.Now()
 	rows := make([]statusRow, 0, len(profiles))
 	for _, p := range profiles {
-		rows = append(rows, app.statusOf(p, now))
+		r := app.statusOf(p, now)
+		r.Default = p.Name == c.Default
+		rows = append(rows, r)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(app.IO.Out)
@@ -123,7 +126,11 @@ func writeStatus(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time, wi
 		if who == "" {
 			who = "-"
 		}
-		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(r.Profile), r.Provider, r.modeText, who, r.Store)
+		name := r.Profile
+		if r.Default {
+			name += " (default)"
+		}
+		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(name), r.Provider, r.modeText, who, r.Store)
 		fmt.Fprintf(&b, "  %s\n", r.Instance)
 		fmt.Fprintf(&b, "  %s\n", sessionStyle(st, r)(sessionText(r, now)))
 	}
@@ -245,7 +252,11 @@ func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Tim
 	headers := []string{"PROFILE", "PROVIDER", "INSTANCE", "USER", "MODE", "STORE", "SESSION"}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = []string{r.Profile, r.Provider, r.Instance, r.User, r.modeText, r.Store, sessionText(r, now)}
+		name := r.Profile
+		if r.Default {
+			name += " (default)"
+		}
+		cells[i] = []string{name, r.Provider, r.Instance, r.User, r.modeText, r.Store, sessionText(r, now)}
 	}
 	out := st.Table(headers, cells, func(row, col int, v string) string {
 		if col != 6 {

@@ -69,7 +69,10 @@ func (p *Profile) SetOption(key, value string) {
 // flag > env > file > default precedence.
 type Config struct {
 	Path     string              `yaml:"-"`
-	Store    string              `yaml:"store,omitempty" mapstructure:"store"`
+	Store string `yaml:"store,omitempty" mapstructure:"store"`
+	// Default is the profile `sesame profile use` chose: used when neither
+	// --profile, SESAME_PROFILE nor an argument names one.
+	Default  string              `yaml:"default,omitempty" mapstructure:"default"`
 	Profiles map[string]*Profile `yaml:"profiles,omitempty" mapstructure:"profiles"`
 
 	v *viper.Viper
@@ -146,6 +149,7 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	// that Save writes back what the file said, never a SESAME_STORE or a
 	// --store of this one run.
 	c.Store = v.GetString("store")
+	c.Default = v.GetString("default")
 	raw := v.GetStringMap("profiles")
 	c.Profiles = make(map[string]*Profile, len(raw))
 	for name := range raw {
@@ -255,6 +259,13 @@ func (c *Config) Resolve(explicit string, match func(*Profile) bool) (*Profile, 
 		if len(found) == 1 {
 			return found[0], nil
 		}
+	}
+	if c.Default != "" {
+		p, err := c.Profile(c.Default)
+		if err != nil {
+			return nil, clierr.New(clierr.Usage, "the default profile %q is gone from the config; choose another: sesame profile use NAME", c.Default)
+		}
+		return p, nil
 	}
 	switch len(c.Profiles) {
 	case 0:
