@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
@@ -267,4 +266,3 @@ func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Tim
 	io.WriteString(w, out)
 }
 
-var _ = clierr.OK

@@ -54,9 +54,6 @@ func (s *Styles) Warn(x string) string { return s.style("214", false)(x) }
 func (s *Styles) Dim(x string) string  { return s.style("245", false)(x) }
 func (s *Styles) Bold(x string) string { return s.style("255", true)(x) }
 
-// Plain reports whether the styles print plain text.
-func (s *Styles) Plain() bool { return s.plain }
-
 // Table renders rows under headers: a lipgloss table with a rounded border
 // when styled; aligned columns separated by two spaces otherwise, so that
 // awk and grep can read it. cell styles a cell of a styled table.
