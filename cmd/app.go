@@ -167,7 +167,27 @@ func (a *App) Sessions() (*session.Manager, error) {
 		return nil, err
 	}
 	a.mgr = &session.Manager{
-		Store:    a.Store,
+		Store: a.Store,
+		// Each config file has its own items, even for one profile name.
+		Key: func(p *config.Profile, st credstore.Store) string {
+			c, err := a.Config()
+			if err != nil {
+				return p.Name
+			}
+			return c.StoreKey(p.Name, st.Name() == credstore.KindKeyring)
+		},
+		// A saved secret is sent only from a config file nobody else can
+		// edit (exit 6 with the chmod that fixes it).
+		CheckSecret: func(*config.Profile) error {
+			c, err := a.Config()
+			if err != nil {
+				return err
+			}
+			return config.CheckWritable(c.Path)
+		},
+		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
+		// timeout each.
+		LockWait: 2 * 4 * a.timeout(),
 		Provider: registry.Get,
 		Env: func() (*providers.Env, error) {
 			c, err := a.HTTP()

@@ -176,6 +176,10 @@ func checkConfigFile(path string) doctorPath {
 		// else's business: sesame writes it 0600.
 		d.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("%s (mode %s; others can read it: chmod 600 %s)", path, d.Mode, path)}
 	}
+	// Writable by others: renewals refuse to send a saved secret.
+	if err := config.CheckWritable(path); err != nil {
+		d.doctorCheck = doctorCheck{checkFail, err.Error()}
+	}
 	return d
 }
 

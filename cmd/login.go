@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -85,6 +86,9 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 		}
 	}
 	p.Provider = o.Provider
+	if err := checkNoUserInfo(o.URL); err != nil {
+		return err
+	}
 	if o.URL != "" {
 		p.URL = o.URL
 	}
@@ -106,11 +110,9 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	if _, err := prov.BaseURL(p); err != nil {
 		return err
 	}
-	secret, err := readSecret(app, o, prov.SecretName(p.Mode), p)
-	if err != nil {
-		return err
-	}
 
+	// The store is opened and read before the secret is asked for and the
+	// vendor contacted: a keychain that is not there must not cost a login.
 	kind := app.storeKind(nil)
 	st, err := app.openStore(kind)
 	if err != nil {
@@ -118,6 +120,13 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	p.Store = st.Name()
 	mgr, err := app.Sessions()
+	if err != nil {
+		return err
+	}
+	if err := mgr.CheckStore(p); err != nil {
+		return err
+	}
+	secret, err := readSecret(app, o, prov.SecretName(p.Mode), p)
 	if err != nil {
 		return err
 	}
@@ -145,6 +154,19 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
 		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, modeText(p), p.Store, saved, until)
+	return nil
+}
+
+// checkNoUserInfo refuses a --url that carries a user name or password
+// (https://bob:pw@host): no flag takes a secret, since argv is visible to
+// every local user. The message never repeats the URL.
+func checkNoUserInfo(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if u, err := url.Parse(raw); err == nil && u.User != nil || err != nil && strings.Contains(raw, "@") {
+		return usageErr("--url must not carry a user name or password (user@ or user:password@ before the host): no flag takes a secret; give the user with --username and the secret at the prompt, on stdin (--password-stdin) or in SESAME_PASSWORD")
+	}
 	return nil
 }
 

@@ -17,6 +17,9 @@ const (
 	NoSession  = 4 // no valid session and renewal not possible or not allowed
 	Network    = 5 // network, TLS, timeout, vendor 5xx, unusable vendor answer
 	Store      = 6 // credential store unavailable or failed
+	// Interrupted is the shell's code for a command ended by Ctrl-C
+	// (128 + SIGINT).
+	Interrupted = 130
 )
 
 // Error is an error with the exit code it should produce.

@@ -17,7 +17,6 @@ import (
 	"github.com/rogpeppe/go-internal/renameio"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 )
@@ -105,14 +104,15 @@ func validName(name string) bool {
 	return true
 }
 
-// DefaultPath is where the config file lives: $SESAME_CONFIG, else flagPath,
-// else os.UserConfigDir()/sesame/config.yaml (SPEC §1).
+// DefaultPath is where the config file lives: flagPath (--config), else
+// $SESAME_CONFIG, else os.UserConfigDir()/sesame/config.yaml (SPEC §1:
+// flag > env > file).
 func DefaultPath(flagPath string) (string, error) {
-	if p := os.Getenv("SESAME_CONFIG"); p != "" {
-		return p, nil
-	}
 	if flagPath != "" {
 		return flagPath, nil
+	}
+	if p := os.Getenv("SESAME_CONFIG"); p != "" {
+		return p, nil
 	}
 	dir, err := Dir()
 	if err != nil {
@@ -279,14 +279,20 @@ func (c *Config) Resolve(explicit string, match func(*Profile) bool) (*Profile, 
 }
 
 // Save writes the config file atomically with mode 0600, creating its folder
-// (0700) when needed.
+// (0700) when needed. It patches the file rather than rewriting it (see
+// patch): only `store` and the profiles' own keys are sesame's to change,
+// so that every other setting, unknown key and comment survives a login.
 func (c *Config) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return clierr.New(clierr.Unexpected, "creating config folder: %w", err)
 	}
-	data, err := yaml.Marshal(c)
+	old, err := os.ReadFile(c.Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return clierr.New(clierr.Unexpected, "reading config %s: %w", c.Path, err)
+	}
+	data, err := c.patch(old)
 	if err != nil {
-		return err
+		return clierr.New(clierr.Usage, "updating config %s: %w", c.Path, err)
 	}
 	// renameio writes a 0600 temp file and renames it over the old one, so a
 	// reader never sees half a config.

@@ -14,11 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"net"
+	"net/url"
+	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/lockedfile"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
@@ -26,8 +25,10 @@ import (
 	"github.com/sesame-cli/sesame/internal/providers"
 )
 
-// recordVersion is the version of the stored record's JSON shape.
-const recordVersion = 1
+// recordVersion is the version of the stored record's JSON shape. Version
+// 2 binds the record to the origin, account and mode it was issued for;
+// version 1 records are still read, and refused (see checkBound).
+const recordVersion = 2
 
 // touchEvery is how stale LastUsed may get before Get writes it back. Idle
 // expiry (AMS) needs it; writing on every call would cost a keychain write
@@ -35,17 +36,39 @@ const recordVersion = 1
 const touchEvery = time.Minute
 
 // Record is what the store keeps for a profile: the session and, unless the
-// user opted out, the secret that renews it. One item per profile.
+// user opted out, the secret that renews it. One item per profile and
+// config file (Manager.Key).
 type Record struct {
-	Version int                `json:"v"`
+	Version int `json:"v"`
+	// Origin (scheme://host:port of the API base), Account (user name or
+	// key id) and Mode are what the session and secret were issued for.
+	// Neither is ever sent to another origin or for another account: a
+	// config file edited after login makes sesame refuse, not follow.
+	Origin  string             `json:"origin,omitempty"`
+	Account string             `json:"account,omitempty"`
+	Mode    string             `json:"mode,omitempty"`
 	Session *providers.Session `json:"session,omitempty"`
 	Secret  string             `json:"secret,omitempty"`
+	// RefusedAt is when the vendor refused the saved secret at a renewal.
+	// The secret is dropped then, and until a new login every renewal
+	// fails at once instead of trying again (and locking the account).
+	RefusedAt time.Time `json:"refused_at,omitzero"`
+	// Raw names the fields whose stored value is the base64 of bytes that
+	// are not UTF-8: a JSON string cannot hold them, and encoding/json
+	// would turn them into U+FFFD. Empty in a record handed out.
+	Raw []string `json:"raw,omitempty"`
 }
 
 // Manager hands out sessions for profiles.
 type Manager struct {
 	// Store returns the credential store a profile uses.
 	Store func(p *config.Profile) (credstore.Store, error)
+	// Key names a profile's item in st, and its lock; nil means the profile
+	// name. It must differ between config files (config.StoreKey).
+	Key func(p *config.Profile, st credstore.Store) string
+	// CheckSecret is asked before a saved secret is sent to the vendor
+	// (renewal); its error stops the renewal. nil means no check.
+	CheckSecret func(p *config.Profile) error
 	// Provider looks up a provider by name.
 	Provider func(name string) (providers.Provider, error)
 	// Env is what providers log in with.
@@ -54,9 +77,16 @@ type Manager struct {
 	Windows func(p *config.Profile) providers.Windows
 	// LockDir holds one lock file per profile.
 	LockDir string
+	// LockWait bounds the wait for another process's renewal of the same
+	// profile; 0 means DefaultLockWait.
+	LockWait time.Duration
 	// Now is the clock.
 	Now func() time.Time
 }
+
+// DefaultLockWait is how long a renewal waits for another process's
+// renewal of the same profile when Manager.LockWait is not set.
+const DefaultLockWait = 4 * time.Minute
 
 // GetOptions tune Get.
 type GetOptions struct {
@@ -65,17 +95,32 @@ type GetOptions struct {
 }
 
 // Load reads a profile's record; a profile with nothing stored gives an
-// empty record and no error.
+// empty record and no error. A record bound to another origin or account
+// than the profile now names is an error (exit 4), as for Get.
 func (m *Manager) Load(p *config.Profile) (*Record, error) {
-	st, err := m.Store(p)
+	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
-	return load(st, p)
+	rec, err := load(st, m.key(p, st), p)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBound(prov, p, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
-func load(st credstore.Store, p *config.Profile) (*Record, error) {
-	data, err := st.Get(p.Name)
+func (m *Manager) key(p *config.Profile, st credstore.Store) string {
+	if m.Key == nil {
+		return p.Name
+	}
+	return m.Key(p, st)
+}
+
+func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
+	data, err := st.Get(key)
 	if errors.Is(err, credstore.ErrNotFound) {
 		return &Record{}, nil
 	}
@@ -83,32 +128,98 @@ func load(st credstore.Store, p *config.Profile) (*Record, error) {
 		return nil, clierr.Wrap(clierr.Store, err)
 	}
 	rec := &Record{}
-	if err := json.Unmarshal(data, rec); err != nil || rec.Version != recordVersion || (rec.Session != nil && rec.Session.Provider != p.Provider) {
+	if err := json.Unmarshal(data, rec); err != nil || (rec.Version != 1 && rec.Version != recordVersion) ||
+		(rec.Session != nil && rec.Session.Provider != p.Provider) || rec.decodeRaw() != nil {
 		return nil, clierr.New(clierr.Store, "the stored session of profile %s is unreadable (corrupt or from another version); run: sesame logout %s, then log in again", p.Name, p.Name)
 	}
 	return rec, nil
 }
 
-func (m *Manager) save(st credstore.Store, p *config.Profile, rec *Record) error {
+func (m *Manager) save(st credstore.Store, key string, rec *Record) error {
 	rec.Version = recordVersion
-	data, err := json.Marshal(rec)
+	data, err := marshal(rec)
 	if err != nil {
 		return err
 	}
-	if err := st.Set(p.Name, data); err != nil {
+	if err := st.Set(key, data); err != nil {
 		return clierr.Wrap(clierr.Store, err)
 	}
 	return nil
 }
 
+// Origin is the origin (scheme://host:port, lower case, port explicit) of
+// the profile's API base: the one place its session and secret may go.
+func Origin(prov providers.Provider, p *config.Profile) (string, error) {
+	base, err := prov.BaseURL(p)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "", clierr.New(clierr.Usage, "profile %s: invalid URL", p.Name)
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port), nil
+}
+
+func mode(prov providers.Provider, p *config.Profile) string {
+	if p.Mode != "" {
+		return p.Mode
+	}
+	return prov.Modes()[0]
+}
+
+// checkBound refuses (exit 4) a record that holds a session or a secret
+// issued for another origin, account or mode than the profile now names,
+// and a version-1 record, which does not say what it was issued for: the
+// config file may have been edited since login, and sesame does not guess.
+func checkBound(prov providers.Provider, p *config.Profile, rec *Record) error {
+	if rec.Session == nil && rec.Secret == "" {
+		return nil
+	}
+	if rec.Origin == "" {
+		return clierr.New(clierr.NoSession, "the stored session of profile %s was saved by an older sesame that did not record which instance and account it was issued for, so sesame will not send it, nor its saved secret; log in again: %s", p.Name, LoginHint(p))
+	}
+	origin, err := Origin(prov, p)
+	if err != nil {
+		return err
+	}
+	switch {
+	case origin != rec.Origin:
+		return clierr.New(clierr.NoSession, "the session of profile %s was issued for %s, but the profile now points at %s (its url changed since login); sesame will not send that session or its saved secret anywhere else. If the new address is right, log in to it: %s",
+			p.Name, rec.Origin, origin, LoginHint(p))
+	case p.Username != rec.Account:
+		return clierr.New(clierr.NoSession, "the session of profile %s was issued for account %q, but the profile now names %q (changed since login); sesame will not use that session or its saved secret for another account. Log in as %q: %s",
+			p.Name, rec.Account, p.Username, p.Username, LoginHint(p))
+	case mode(prov, p) != rec.Mode:
+		return clierr.New(clierr.NoSession, "the session of profile %s was issued in %s mode, but the profile now says %s mode (changed since login); log in again: %s",
+			p.Name, rec.Mode, mode(prov, p), LoginHint(p))
+	}
+	return nil
+}
+
 // Login logs in with secret and stores the session (and the secret, when
-// save is true). A failed login leaves the store as it was.
+// save is true), bound to the profile's origin, account and mode. A failed
+// login leaves the store as it was. The store is read before the vendor is
+// contacted, so that a store that cannot keep the session (a keychain that
+// is not there) does not cost a login.
 func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
-	st, err := m.Store(p)
+	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := m.lock(p)
+	origin, err := Origin(prov, p)
+	if err != nil {
+		return nil, err
+	}
+	key := m.key(p, st)
+	if err := checkStore(st, key); err != nil {
+		return nil, err
+	}
+	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
 	}
@@ -117,14 +228,32 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{Session: s}
+	rec := &Record{Origin: origin, Account: p.Username, Mode: mode(prov, p), Session: s}
 	if save {
 		rec.Secret = secret
 	}
-	if err := m.save(st, p, rec); err != nil {
+	if err := m.save(st, key, rec); err != nil {
 		return nil, fmt.Errorf("logged in, but could not store the session: %w", err)
 	}
 	return s, nil
+}
+
+// CheckStore reads the profile's item once, so that a store that cannot be
+// used (no keychain) fails before a secret is asked for or a vendor is
+// contacted. Nothing stored is fine.
+func (m *Manager) CheckStore(p *config.Profile) error {
+	st, err := m.Store(p)
+	if err != nil {
+		return err
+	}
+	return checkStore(st, m.key(p, st))
+}
+
+func checkStore(st credstore.Store, key string) error {
+	if _, err := st.Get(key); err != nil && !errors.Is(err, credstore.ErrNotFound) {
+		return clierr.Wrap(clierr.Store, fmt.Errorf("%w (no login was attempted)", err))
+	}
+	return nil
 }
 
 func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (*providers.Session, error) {
@@ -148,30 +277,35 @@ func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (
 
 // Get returns a usable session for p: the stored one while it is valid, else
 // a renewed one (unless opts.NoRenew). Errors: exit 4 when there is no
-// session or it cannot be renewed, exit 6 for store failures, and the
-// provider's own errors for a failed renewal.
+// session, it cannot be renewed, or it was issued for another origin or
+// account; exit 3 when the saved secret was refused before; exit 6 for
+// store failures, and the provider's own errors for a failed renewal.
 func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := load(st, p)
+	key := m.key(p, st)
+	rec, err := load(st, key, p)
 	if err != nil {
 		return nil, err
 	}
 	if rec.Session == nil {
 		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, LoginHint(p))
 	}
+	if err := checkBound(prov, p, rec); err != nil {
+		return nil, err
+	}
 	now := m.Now()
 	w := m.Windows(p)
 	if !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
-		m.touch(st, p, rec, now)
+		m.touch(ctx, st, key, p, rec, now)
 		return rec.Session, nil
 	}
 	if opts.NoRenew {
 		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired (--no-renew given); renew it with: sesame token show %s, or log in: %s", p.Name, p.Name, LoginHint(p))
 	}
-	return m.renew(ctx, st, p, func(r *Record) bool {
+	return m.renew(ctx, st, key, prov, p, func(r *Record) bool {
 		return r.Session != nil && !providers.Expired(prov, r.Session, w, m.Now(), opts.MinValid)
 	})
 }
@@ -185,7 +319,7 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 		return nil, err
 	}
 	w := m.Windows(p)
-	return m.renew(ctx, st, p, func(r *Record) bool {
+	return m.renew(ctx, st, m.key(p, st), prov, p, func(r *Record) bool {
 		return r.Session != nil && r.Session.Token != rejected && !providers.Expired(prov, r.Session, w, m.Now(), 0)
 	})
 }
@@ -205,28 +339,50 @@ func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider,
 
 // renew logs in again under the profile's lock, unless fresh says the record
 // read after taking the lock is already good (another process renewed it).
-func (m *Manager) renew(ctx context.Context, st credstore.Store, p *config.Profile, fresh func(*Record) bool) (*providers.Session, error) {
-	unlock, err := m.lock(p)
+// A saved secret the vendor refuses is dropped and the refusal recorded, so
+// that the next calls fail at once rather than send it again.
+func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, fresh func(*Record) bool) (*providers.Session, error) {
+	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	rec, err := load(st, p)
+	rec, err := load(st, key, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkBound(prov, p, rec); err != nil {
 		return nil, err
 	}
 	if fresh(rec) {
 		return rec.Session, nil
 	}
+	what := prov.SecretName(mode(prov, p))
+	if !rec.RefusedAt.IsZero() {
+		return nil, clierr.New(clierr.Rejected, "the saved %s of profile %s was refused at %s; log in again: %s",
+			what, p.Name, rec.RefusedAt.Local().Format("2006-01-02 15:04:05 MST"), LoginHint(p))
+	}
 	if rec.Secret == "" {
 		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it (logged in with --no-save-secret, or logged out); log in again: %s", p.Name, LoginHint(p))
 	}
+	if m.CheckSecret != nil {
+		if err := m.CheckSecret(p); err != nil {
+			return nil, err
+		}
+	}
 	s, err := m.login(ctx, p, rec.Secret)
 	if err != nil {
+		if clierr.Code(err) == clierr.Rejected {
+			rec.RefusedAt = m.Now()
+			rec.Secret = ""
+			if serr := m.save(st, key, rec); serr == nil {
+				return nil, fmt.Errorf("renewing the session of profile %s: %w; the saved %s will not be sent again: log in again: %s", p.Name, err, what, LoginHint(p))
+			}
+		}
 		return nil, fmt.Errorf("renewing the session of profile %s: %w", p.Name, err)
 	}
 	rec.Session = s
-	if err := m.save(st, p, rec); err != nil {
+	if err := m.save(st, key, rec); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -236,22 +392,22 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, p *config.Profi
 // touchEvery. It re-reads under the lock so that it never writes an old
 // session over one another process just renewed. A failure here is not
 // worth failing the command.
-func (m *Manager) touch(st credstore.Store, p *config.Profile, rec *Record, now time.Time) {
+func (m *Manager) touch(ctx context.Context, st credstore.Store, key string, p *config.Profile, rec *Record, now time.Time) {
 	s := rec.Session
 	if s.LastUsed.IsZero() || now.Sub(s.LastUsed) < touchEvery {
 		return
 	}
-	unlock, err := m.lock(p)
+	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return
 	}
 	defer unlock()
-	cur, err := load(st, p)
+	cur, err := load(st, key, p)
 	if err != nil || cur.Session == nil || cur.Session.Token != s.Token {
 		return
 	}
 	cur.Session.LastUsed = now
-	_ = m.save(st, p, cur)
+	_ = m.save(st, key, cur)
 }
 
 // Logout removes the profile's session and secret from its store.
@@ -260,21 +416,10 @@ func (m *Manager) Logout(p *config.Profile) error {
 	if err != nil {
 		return err
 	}
-	if err := st.Delete(p.Name); err != nil {
+	if err := st.Delete(m.key(p, st)); err != nil {
 		return clierr.Wrap(clierr.Store, err)
 	}
 	return nil
-}
-
-func (m *Manager) lock(p *config.Profile) (func(), error) {
-	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
-		return nil, clierr.New(clierr.Store, "creating lock folder: %w", err)
-	}
-	unlock, err := lockedfile.MutexAt(filepath.Join(m.LockDir, p.Name+".lock")).Lock()
-	if err != nil {
-		return nil, clierr.New(clierr.Store, "locking profile %s: %w", p.Name, err)
-	}
-	return unlock, nil
 }
 
 // LoginHint is the command that logs a profile in again.

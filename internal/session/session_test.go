@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -160,7 +159,7 @@ func TestConcurrentRenewalLogsInOnce(t *testing.T) {
 func TestCorruptRecord(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	for _, data := range []string{"", "{", "null", `{"v":2}`, `{"v":1,"session":{"provider":"ym","token":"x"}}`} {
+	for _, data := range []string{"", "{", "null", `{"v":3}`, `{"v":1,"session":{"provider":"ym","token":"x"}}`} {
 		_ = w.st.Set("tdx", []byte(data))
 		if _, err := w.mgr.Get(context.Background(), w.p, GetOptions{}); clierr.Code(err) != clierr.Store {
 			t.Errorf("%q: err = %v, want exit 6", data, err)
@@ -179,23 +178,23 @@ func FuzzRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st := credstore.NewMemory()
 		_ = st.Set("tdx", data)
-		rec, err := load(st, p)
+		rec, err := load(st, "tdx", p)
 		if err != nil {
 			if clierr.Code(err) != clierr.Store {
 				t.Fatalf("exit %d: %v", clierr.Code(err), err)
 			}
 			return
 		}
-		out, err := json.Marshal(rec)
+		out, err := marshal(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = st.Set("tdx", out)
-		again, err := load(st, p)
+		again, err := load(st, "tdx", p)
 		if err != nil {
 			t.Fatalf("a saved record does not load: %v", err)
 		}
-		b1, _ := json.Marshal(again)
+		b1, _ := marshal(again)
 		if string(b1) != string(out) {
 			t.Fatalf("round trip changed the record:\n%s\n%s", out, b1)
 		}

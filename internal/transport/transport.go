@@ -61,7 +61,7 @@ func New(o Options) (*Client, error) {
 		o.Sleep = sleepCtx
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
+	tr.Proxy = proxyFor
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
@@ -137,13 +137,25 @@ func CheckURL(raw string) (*url.URL, error) {
 	return nil, clierr.New(clierr.Usage, "unsupported URL scheme %q in %s: use https://", u.Scheme, u.Host)
 }
 
-// IsLoopback reports whether host names this machine (localhost, 127.0.0.0/8, ::1).
+// IsLoopback reports whether host names this machine: "localhost" itself or
+// a literal loopback address (127.0.0.0/8, ::1). Names under .localhost are
+// not: nothing guarantees that a resolver keeps them on this machine.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// proxyFor is the environment's proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY),
+// except for loopback hosts: a request to this machine, which may be plain
+// http, never goes through a proxy.
+func proxyFor(r *http.Request) (*url.URL, error) {
+	if IsLoopback(r.URL.Hostname()) {
+		return nil, nil
+	}
+	return http.ProxyFromEnvironment(r)
 }
 
 // Do sends r and reads the response. Errors carry exit codes: clierr.Usage for
