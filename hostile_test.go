@@ -32,6 +32,11 @@ import (
 //	            CA is written to $WORK/ca.pem
 //	redirect    302 to another origin
 //	echo        answers with the request's method, path and headers
+//
+// hostile pwchange is different: it starts the TDX fake as sandbox
+// "pwchange" (so `logins pwchange N` works), sets SANDBOX_PWCHANGE_URL, and
+// once $WORK/password-changed exists refuses every login as a changed
+// password would (401). Its `logins` counts login attempts, refused or not.
 func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hostile KIND")
@@ -100,6 +105,13 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 		h = func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/login", http.StatusFound)
 		}
+	case "pwchange":
+		pw := &pwChange{Vendor: sandbox.NewTDX(sandbox.Options{Now: worldOf(ts).now, TTL: time.Hour}), flag: filepath.Join(ts.Getenv("WORK"), "password-changed")}
+		srv := httptest.NewServer(pw)
+		ts.Defer(srv.Close)
+		worldOf(ts).fakes["pwchange"] = pw
+		ts.Setenv("SANDBOX_PWCHANGE_URL", srv.URL)
+		return
 	case "tls":
 		srv := httptest.NewTLSServer(sandbox.NewTDX(sandbox.Options{}))
 		ts.Defer(srv.Close)
@@ -140,4 +152,24 @@ func cmdAwaitHits(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// pwChange is the TDX fake after a password change: see hostile pwchange.
+type pwChange struct {
+	sandbox.Vendor
+	flag     string
+	attempts atomic.Int64
+}
+
+func (p *pwChange) Logins() int64 { return p.attempts.Load() }
+
+func (p *pwChange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/auth/login") {
+		p.attempts.Add(1)
+		if _, err := os.Stat(p.flag); err == nil {
+			http.Error(w, "Invalid username or password.", http.StatusUnauthorized)
+			return
+		}
+	}
+	p.Vendor.ServeHTTP(w, r)
 }

@@ -76,7 +76,7 @@ func (c *Config) patch(old []byte) ([]byte, error) {
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
+	enc.SetIndent(4)
 	if err := enc.Encode(&doc); err != nil {
 		return nil, err
 	}
