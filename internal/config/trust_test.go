@@ -41,7 +41,7 @@ func TestStoreKey(t *testing.T) {
 	if rel.ID() != abs.ID() {
 		t.Error("relative and absolute paths differ")
 	}
-	if ValidName("tdx@" + a.ID()) == nil {
+	if ValidName("tdx@"+a.ID()) == nil {
 		t.Error("a store key is a valid profile name: keys could collide")
 	}
 }
