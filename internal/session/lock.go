@@ -50,7 +50,7 @@ func (m *Manager) lock(ctx context.Context, p *config.Profile, key string) (func
 			return nil, clierr.New(clierr.Store, "locking profile %s: %w", p.Name, r.err)
 		}
 		host, _ := os.Hostname()
-		if b, err := json.Marshal(holder{PID: os.Getpid(), Host: host, Since: m.Now()}); err == nil {
+		if b, err := json.Marshal(holder{PID: os.Getpid(), Host: host, Since: time.Now()}); err == nil {
 			if r.f.Truncate(0) == nil {
 				_, _ = r.f.WriteAt(b, 0)
 			}
