@@ -67,7 +67,7 @@ func (p *Profile) SetOption(key, value string) {
 // Config is the config file's content plus the settings resolved with
 // flag > env > file > default precedence.
 type Config struct {
-	Path     string              `yaml:"-"`
+	Path  string `yaml:"-"`
 	Store string `yaml:"store,omitempty" mapstructure:"store"`
 	// Default is the profile `sesame profile use` chose: used when neither
 	// --profile, SESAME_PROFILE nor an argument names one.

@@ -3,18 +3,36 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// profileKeys are the keys of a profile that sesame owns: Save sets them
-// from the Profile and removes those that are now empty. Any other key in
-// a profile (a user's note, a newer sesame's setting) is left alone.
-var profileKeys = []string{"provider", "url", "mode", "username", "store", "session_idle", "session_ttl", "options"}
+// ownedKeys are the YAML keys of a struct's fields: the keys sesame owns in
+// the config file (Config: store, default, profiles) or in a profile
+// (provider, url, …). Save sets them and removes those that are now empty;
+// any other key (timeout, a user's note, a newer sesame's setting) is left
+// alone.
+func ownedKeys(v any) []string {
+	var keys []string
+	t := reflect.TypeOf(v)
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
 
-// patch returns old (the config file's bytes, possibly empty) with `store`
-// and `profiles` brought up to date with c, and nothing else changed:
+var (
+	configKeys  = ownedKeys(Config{})
+	profileKeys = ownedKeys(Profile{})
+)
+
+// patch returns old (the config file's bytes, possibly empty) with the keys
+// sesame owns (configKeys) brought up to date with c, and nothing else changed:
 // top-level settings (timeout, cacert, session_idle, …), unknown keys and
 // comments stay where they were. Profiles missing from c are removed.
 func (c *Config) patch(old []byte) ([]byte, error) {
@@ -38,10 +56,19 @@ func (c *Config) patch(old []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the top level is not a mapping of settings")
 	}
 
-	if c.Store != "" {
-		setValue(root, "store", &yaml.Node{Kind: yaml.ScalarNode, Value: c.Store})
-	} else {
-		removeKey(root, "store")
+	var top yaml.Node
+	if err := top.Encode(c); err != nil {
+		return nil, err
+	}
+	for _, k := range configKeys {
+		if k == "profiles" {
+			continue
+		}
+		if v := getValue(&top, k); v != nil {
+			setValue(root, k, v)
+		} else {
+			removeKey(root, k)
+		}
 	}
 
 	profs := getValue(root, "profiles")
