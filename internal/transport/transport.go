@@ -38,6 +38,32 @@ type Options struct {
 	Retries int           // retries for 429/5xx on requests marked Retry; default 3
 	// Sleep waits between retries; tests inject a fast one.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock an X-RateLimit-Reset or Retry-After date is read
+	// against; tests inject theirs.
+	Now func() time.Time
+}
+
+// MaxWait is the longest one wait between retries may be: a rate-limit
+// window (TeamDynamix: 60 s) plus the 5 s margin, with room to spare. A
+// server asking for longer is reported instead of waited on.
+const MaxWait = 90 * time.Second
+
+// ResetMargin is added to an X-RateLimit-Reset date before retrying:
+// TeamDynamix asks for at least 5 s, for clock skew and time-zone mistakes.
+const ResetMargin = 5 * time.Second
+
+// testNow and testSleep replace the clock of every Client built without its
+// own; sesame's testscripts set them (UseTestClock) so that a wait for a
+// rate limit costs no real time. The release binary never sets them.
+var (
+	testNow   func() time.Time
+	testSleep func(ctx context.Context, d time.Duration) error
+)
+
+// UseTestClock makes every later New use now and sleep unless its Options
+// say otherwise. Only sesame's own tests call it, like cmd.ExecuteAt.
+func UseTestClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) {
+	testNow, testSleep = now, sleep
 }
 
 // Client sends requests under the rules above.
@@ -47,6 +73,7 @@ type Client struct {
 	out     io.Writer
 	retries int
 	sleep   func(ctx context.Context, d time.Duration) error
+	now     func() time.Time
 }
 
 // New builds a Client.
@@ -59,6 +86,15 @@ func New(o Options) (*Client, error) {
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
+		if testSleep != nil {
+			o.Sleep = testSleep
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+		if testNow != nil {
+			o.Now = testNow
+		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxyFor
@@ -87,6 +123,7 @@ func New(o Options) (*Client, error) {
 		out:     o.Debug,
 		retries: o.Retries,
 		sleep:   o.Sleep,
+		now:     o.Now,
 	}
 	if o.Debug != nil {
 		c.debug = NewRedactor()
@@ -179,11 +216,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		if !r.Retry || (resp.Status != http.StatusTooManyRequests && resp.Status < 500) || i == attempts-1 {
 			break
 		}
-		wait := backoff(i, resp.Header.Get("Retry-After"))
-		if wait > 30*time.Second {
-			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d)", u.Host, wait.Round(time.Second), resp.Status)
+		wait, why := c.retryWait(i, resp.Header)
+		if wait > MaxWait {
+			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d%s); try again after %s", u.Host, wait.Round(time.Second), resp.Status, why, c.now().Add(wait).Local().Format("15:04:05"))
 		}
-		c.logf("retrying in %s after HTTP %d (attempt %d of %d)", wait, resp.Status, i+2, attempts)
+		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait.Round(time.Millisecond), resp.Status, i+2, attempts, why)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, clierr.New(clierr.Network, "%s: %w", u.Host, err)
 		}
@@ -259,19 +296,54 @@ func redirectHost(base *url.URL, loc string) string {
 	return l.Scheme + "://" + l.Host
 }
 
-func backoff(attempt int, retryAfter string) time.Duration {
-	if retryAfter != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second
-		}
-		if t, err := http.ParseTime(retryAfter); err == nil {
-			if d := time.Until(t); d > 0 {
-				return d
-			}
-			return 0
+// retryWait is how long to wait before attempt+2, and why (for --debug and
+// errors). A 429 or 503 may say when to come back in two ways, and the later
+// of the two wins: X-RateLimit-Reset, an RFC 1123 date to which ResetMargin
+// is added (TeamDynamix's guidance), and Retry-After, seconds or a date.
+// Without either the wait is exponential: 0.5 s, 1 s, 2 s.
+func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, string) {
+	now := c.now()
+	wait, why, told := time.Duration(0), "", false
+	if reset, err := http.ParseTime(strings.TrimSpace(h.Get("X-RateLimit-Reset"))); err == nil {
+		wait, why, told = reset.Add(ResetMargin).Sub(now), "; until X-RateLimit-Reset + 5s", true
+		if wait < ResetMargin {
+			// A reset already past (clock skew): still the margin.
+			wait = ResetMargin
 		}
 	}
-	return time.Duration(500<<attempt) * time.Millisecond
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if d, ok := retryAfter(ra, now); ok {
+			if !told || d > wait {
+				wait, why = d, ""
+			}
+			told = true
+		}
+	}
+	if !told {
+		wait = time.Duration(500<<attempt) * time.Millisecond
+	}
+	return wait, why
+}
+
+// retryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// backoff is retryWait for a bare Retry-After value at the real clock.
+func backoff(attempt int, ra string) time.Duration {
+	c := &Client{now: time.Now}
+	d, _ := c.retryWait(attempt, http.Header{"Retry-After": {ra}})
+	return d
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

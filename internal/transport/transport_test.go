@@ -118,3 +118,82 @@ func TestRedactor(t *testing.T) {
 		}
 	}
 }
+
+// TeamDynamix's rate-limit answer (its "Rate Limiting" page): 429 with
+// X-RateLimit-Limit/Remaining and X-RateLimit-Reset as an RFC 1123 date. The
+// client waits until the reset plus 5 s, by the injected clock, and the
+// waits are bounded.
+func TestRateLimitResetWaits(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2018, 3, 28, 16, 8, 0, 0, time.UTC)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/limited":
+			if hits.Add(1) < 3 {
+				w.Header().Set("X-RateLimit-Limit", "60")
+				w.Header().Set("X-RateLimit-Remaining", "0")
+				w.Header().Set("X-RateLimit-Reset", "Wed, 28 Mar 2018 16:08:14 GMT")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.Write([]byte("ok"))
+		case "/both":
+			// Retry-After later than the reset: the later one wins.
+			w.Header().Set("X-RateLimit-Reset", "Wed, 28 Mar 2018 16:08:01 GMT")
+			w.Header().Set("Retry-After", "20")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "/far":
+			w.Header().Set("X-RateLimit-Reset", "Wed, 28 Mar 2018 16:18:00 GMT")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "/forever":
+			w.Header().Set("X-RateLimit-Reset", "Wed, 28 Mar 2018 16:08:10 GMT")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var slept []time.Duration
+	c, err := New(Options{
+		Now: func() time.Time { return clock },
+		Sleep: func(_ context.Context, d time.Duration) error {
+			slept = append(slept, d)
+			clock = clock.Add(d)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	resp, err := c.Do(ctx, &Request{Method: "POST", URL: srv.URL + "/limited", Retry: true})
+	if err != nil || string(resp.Body) != "ok" {
+		t.Fatalf("limited: %v %v", resp, err)
+	}
+	// First wait: 14 s to the reset + 5 s. Second: the reset has passed by
+	// the clock, so the 5 s margin alone.
+	if len(slept) != 2 || slept[0] != 19*time.Second || slept[1] != 5*time.Second {
+		t.Fatalf("limited waits = %v, want [19s 5s]", slept)
+	}
+
+	slept = nil
+	clock = time.Date(2018, 3, 28, 16, 8, 0, 0, time.UTC)
+	resp, err = c.Do(ctx, &Request{Method: "POST", URL: srv.URL + "/both", Retry: true})
+	if err != nil || resp.Status != http.StatusTooManyRequests || len(slept) != 3 || slept[0] != 20*time.Second {
+		t.Fatalf("both: %v %v %v", resp, err, slept)
+	}
+
+	slept = nil
+	clock = time.Date(2018, 3, 28, 16, 8, 0, 0, time.UTC)
+	if _, err := c.Do(ctx, &Request{Method: "POST", URL: srv.URL + "/far", Retry: true}); clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "asks to wait 10m5s") || len(slept) != 0 {
+		t.Fatalf("far: %v %v", err, slept)
+	}
+
+	// A server that stays limited: three waits (four requests), then the
+	// 429 is handed back; the total wait is bounded by 3 × MaxWait.
+	slept = nil
+	clock = time.Date(2018, 3, 28, 16, 8, 0, 0, time.UTC)
+	resp, err = c.Do(ctx, &Request{Method: "POST", URL: srv.URL + "/forever", Retry: true})
+	if err != nil || resp.Status != http.StatusTooManyRequests || len(slept) != 3 {
+		t.Fatalf("forever: %v %v %v", resp, err, slept)
+	}
+}
