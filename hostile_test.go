@@ -24,6 +24,7 @@ import (
 //	big         200 with a body over 1 MiB
 //	hang        accepts the request and never answers
 //	ratelimit   429 with Retry-After: 1 twice, then the TDX fake
+//	unsupported 415 with ASP.NET Web API's JSON Message, whatever is sent
 //	busy        503 forever
 //	badjson     200 application/json of the wrong shape
 //	noexp       200 text/plain JWT without an exp claim
@@ -77,6 +78,12 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 				return
 			}
 			tdx.ServeHTTP(w, r)
+		}
+	case "unsupported":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusUnsupportedMediaType)
+			io.WriteString(w, `{"Message":"The request entity's media type 'application/json' is not supported for this resource."}`)
 		}
 	case "busy":
 		h = func(w http.ResponseWriter, r *http.Request) {

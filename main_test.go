@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/sesame-cli/sesame/cmd"
 	"github.com/sesame-cli/sesame/internal/sandbox"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/scripts (only for output you have read)")
@@ -31,7 +33,19 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"sesame": func() {
 			offset, _ := time.ParseDuration(os.Getenv(clockEnv))
-			code := cmd.ExecuteAt(func() time.Time { return time.Now().Add(offset) })
+			// A wait between retries (a rate limit's reset) moves this
+			// process's clock instead of sleeping, and says so on stderr
+			// with SESAME_TEST_SHOW_SLEEP=1 for the scripts to check.
+			var slept atomic.Int64
+			now := func() time.Time { return time.Now().Add(offset + time.Duration(slept.Load())) }
+			transport.UseTestClock(now, func(ctx context.Context, d time.Duration) error {
+				if os.Getenv("SESAME_TEST_SHOW_SLEEP") == "1" {
+					fmt.Fprintf(os.Stderr, "test clock: slept %s\n", d.Round(time.Second))
+				}
+				slept.Add(int64(d))
+				return ctx.Err()
+			})
+			code := cmd.ExecuteAt(now)
 			// The exit code, for the script's `status N` (testscript keeps
 			// only "failed or not").
 			if work := os.Getenv("WORK"); work != "" {
@@ -118,12 +132,12 @@ func (w *world) now() time.Time {
 
 func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
 
-// sandbox NAME [ttl=DURATION]
+// sandbox NAME [ttl=DURATION] [ratelimit=N] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
 // starts a fake vendor server and sets SANDBOX_<NAME>_URL (the profile URL)
 // and SANDBOX_<NAME>_BASE (the server root).
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: sandbox NAME [ttl=DURATION]")
+		ts.Fatalf("usage: sandbox NAME [ttl=DURATION] [ratelimit=N] [skew=DURATION] [step1=MODE] [end=rpc]")
 	}
 	w := worldOf(ts)
 	o := sandbox.Options{Now: w.now}
@@ -134,6 +148,18 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 			d, err := time.ParseDuration(v)
 			ts.Check(err)
 			o.TTL = d
+		case "ratelimit": // TDX: answer this many auth calls with 429
+			n, err := strconv.Atoi(v)
+			ts.Check(err)
+			o.RateLimited = n
+		case "skew": // TDX: the server's clock is off by this much
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			o.TokenSkew = d
+		case "step1": // AMS: header, cookie or none
+			o.Step1 = v
+		case "end": // AMS: rpc ends sessions with HTTP 200 + rpc exception
+			o.RPCSessionEnd = v == "rpc"
 		default:
 			ts.Fatalf("unknown sandbox option %q", a)
 		}

@@ -65,6 +65,17 @@ type doctorCurl struct {
 type doctorProfile struct {
 	doctorCheck
 	statusRow
+	// RateLimit is what the vendor's last answer seen (the login's) said
+	// about its rate limit: TDX X-RateLimit-* headers. No secret.
+	RateLimit *doctorRateLimit `json:"rate_limit,omitempty"`
+}
+
+type doctorRateLimit struct {
+	doctorCheck
+	Limit     string  `json:"limit,omitempty"`
+	Remaining string  `json:"remaining,omitempty"`
+	Reset     *string `json:"reset,omitempty"`
+	SeenAt    string  `json:"seen_at"`
 }
 
 // doctorReport is `sesame doctor --json`; its field names are part of the
@@ -147,9 +158,46 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	for _, n := range c.Names() {
 		p := c.Profiles[n]
 		r := app.statusOf(p, now)
-		rep.Profiles = append(rep.Profiles, doctorProfile{checkSession(p, r, now), r})
+		rep.Profiles = append(rep.Profiles, doctorProfile{checkSession(p, r, now), r, app.rateLimitOf(p, now)})
 	}
 	return rep, nil
+}
+
+// rateLimitOf reports the rate-limit headers the profile's stored session
+// was issued with, or nil. The store is read, nothing is sent.
+func (a *App) rateLimitOf(p *config.Profile, now time.Time) *doctorRateLimit {
+	mgr, err := a.Sessions()
+	if err != nil {
+		return nil
+	}
+	rec, err := mgr.Load(p)
+	if err != nil || rec.Session == nil || rec.Session.RateLimit == nil {
+		return nil
+	}
+	rl := rec.Session.RateLimit
+	d := &doctorRateLimit{Limit: rl.Limit, Remaining: rl.Remaining, SeenAt: rl.SeenAt.UTC().Format(time.RFC3339)}
+	msg := fmt.Sprintf("%s of %s calls left", orQuestion(rl.Remaining), orQuestion(rl.Limit))
+	if !rl.Reset.IsZero() {
+		t := rl.Reset.UTC().Format(time.RFC3339)
+		d.Reset = &t
+		msg += ", resets at " + rl.Reset.Local().Format("2006-01-02 15:04:05 MST")
+		if rl.Reset.Before(now) {
+			msg += " (passed)"
+		}
+	}
+	msg += " (seen at login " + rl.SeenAt.Local().Format("2006-01-02 15:04:05 MST") + ", " + ui.Relative(rl.SeenAt, now) + ")"
+	d.doctorCheck = doctorCheck{checkOK, msg}
+	if rl.Remaining == "0" && rl.Reset.After(now) {
+		d.doctorCheck = doctorCheck{checkWarn, msg + "; the next login waits for the reset"}
+	}
+	return d
+}
+
+func orQuestion(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
 }
 
 func checkConfigFile(path string) doctorPath {
@@ -338,6 +386,9 @@ func writeDoctor(w io.Writer, st *ui.Styles, rep *doctorReport) {
 	}
 	for _, p := range rep.Profiles {
 		line("profile "+p.Profile, p.doctorCheck)
+		if p.RateLimit != nil {
+			line("rate limit "+p.Profile, p.RateLimit.doctorCheck)
+		}
 	}
 	io.WriteString(w, b.String())
 }

@@ -40,6 +40,31 @@ type Session struct {
 	// LastUsed is the last time sesame handed the session out (AMS idle
 	// expiry); it is refreshed at most once a minute.
 	LastUsed time.Time `json:"last_used,omitzero"`
+	// RateLimit is the vendor's rate-limit state as its login answer told
+	// it (TDX X-RateLimit-* headers), for `doctor`; nil when it said none.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+}
+
+// RateLimit is what X-RateLimit-Limit, -Remaining and -Reset said, and when.
+// It holds no secret.
+type RateLimit struct {
+	Limit     string    `json:"limit,omitempty"`
+	Remaining string    `json:"remaining,omitempty"`
+	Reset     time.Time `json:"reset,omitzero"`
+	SeenAt    time.Time `json:"seen_at"`
+}
+
+// ReadRateLimit reads the X-RateLimit-* headers of an answer seen at now;
+// nil when there are none.
+func ReadRateLimit(h http.Header, now time.Time) *RateLimit {
+	rl := &RateLimit{Limit: h.Get("X-RateLimit-Limit"), Remaining: h.Get("X-RateLimit-Remaining"), SeenAt: now}
+	if t, err := http.ParseTime(h.Get("X-RateLimit-Reset")); err == nil {
+		rl.Reset = t.UTC()
+	}
+	if rl.Limit == "" && rl.Remaining == "" && rl.Reset.IsZero() {
+		return nil
+	}
+	return rl
 }
 
 // Secrets lists every secret value the session holds, for redaction and

@@ -138,6 +138,22 @@ type Options struct {
 	TTL time.Duration
 	// Now is the fake's clock; nil means time.Now.
 	Now func() time.Time
+
+	// TDX: RateLimited answers this many auth calls with 429 and the
+	// X-RateLimit-* headers (Reset a few seconds ahead), as TeamDynamix
+	// does past 60 calls per IP in 60 s; later calls succeed.
+	RateLimited int
+	// TDX: TokenSkew issues JWTs as if the server's clock were off by this
+	// much (a negative skew gives tokens already expired at issue).
+	TokenSkew time.Duration
+
+	// AMS: Step1 is what getApplicationDescription hands over:
+	// "" or "header" (session-header and JSESSIONID cookie), "cookie" (the
+	// cookie alone) or "none" (no token at all: real traffic records none).
+	Step1 string
+	// AMS: RPCSessionEnd makes data routes report an ended session the way
+	// AMS also does: HTTP 200 with an rpc exception, instead of HTTP 401.
+	RPCSessionEnd bool
 }
 
 func (o Options) now() time.Time {

@@ -35,7 +35,14 @@ type TDX struct {
 
 	mu            sync.Mutex
 	revokedBefore time.Time // tokens issued until then were ended by Expire
+	limited       int       // auth calls answered 429 so far (Options.RateLimited)
+	authCalls     int       // auth calls in the current window, for X-RateLimit-Remaining
+	window        time.Time // end of the current rate-limit window
 }
+
+// tdxAuthLimit is TeamDynamix's documented limit on api/auth, api/auth/login
+// and api/auth/getuser: 60 calls per IP address every 60 seconds.
+const tdxAuthLimit = 60
 
 // NewTDX returns a fake TDX.
 func NewTDX(o Options) *TDX {
@@ -79,6 +86,12 @@ func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch rest {
+	case "api/auth/login", "api/auth/loginadmin", "api/auth/getuser":
+		if !t.rateLimit(w) {
+			return
+		}
+	}
+	switch rest {
 	case "api/auth/login":
 		t.login(w, r, false)
 	case "api/auth/loginadmin":
@@ -103,9 +116,14 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 		http.Error(w, "The requested resource does not support http method '"+r.Method+"'.", http.StatusMethodNotAllowed)
 		return
 	}
+	// The current Web API documentation: requests must carry
+	// Content-Type: application/json. ASP.NET Web API answers anything else
+	// with 415 and a JSON Message (see testdata/wire/tdx).
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "text/json" && mt != "application/json" {
-		http.Error(w, "The request entity's media type '"+mt+"' is not supported for this resource.", http.StatusUnsupportedMediaType)
+	if mt != "application/json" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		_ = json.NewEncoder(w).Encode(map[string]string{"Message": "The request entity's media type '" + mt + "' is not supported for this resource."})
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
@@ -143,9 +161,43 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 	io.WriteString(w, t.issue(name))
 }
 
+// rateLimit sets the X-RateLimit-* headers TeamDynamix sends on every
+// rate-limited call and, while Options.RateLimited lasts, answers 429 with
+// Reset a few seconds ahead. It reports whether the call may go on.
+func (t *TDX) rateLimit(w http.ResponseWriter) bool {
+	now := t.opts.now()
+	t.mu.Lock()
+	if now.After(t.window) {
+		t.window, t.authCalls = now.Add(60*time.Second), 0
+	}
+	t.authCalls++
+	limited := t.limited < t.opts.RateLimited
+	if limited {
+		t.limited++
+	}
+	remaining := max(tdxAuthLimit-t.authCalls, 0)
+	reset := t.window
+	if limited {
+		remaining, reset = 0, now.Truncate(time.Second).Add(4*time.Second)
+	}
+	t.mu.Unlock()
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", fmt.Sprint(tdxAuthLimit))
+	h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+	h.Set("X-RateLimit-Reset", reset.UTC().Format(http.TimeFormat))
+	if limited {
+		t.Add("rate_limited")
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_ = json.NewEncoder(w).Encode(map[string]string{"Message": "Too Many Requests"})
+		return false
+	}
+	return true
+}
+
 // issue signs a JWT shaped like the seed's (iss, aud, nbf, exp, unique_name).
 func (t *TDX) issue(name string) string {
-	now := t.opts.now()
+	now := t.opts.now().Add(t.opts.TokenSkew)
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	header := b64(`{"typ":"JWT","alg":"HS256"}`)

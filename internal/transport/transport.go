@@ -220,7 +220,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		if wait > MaxWait {
 			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d%s); try again after %s", u.Host, wait.Round(time.Second), resp.Status, why, c.now().Add(wait).Local().Format("15:04:05"))
 		}
-		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait.Round(time.Millisecond), resp.Status, i+2, attempts, why)
+		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait, resp.Status, i+2, attempts, why)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, clierr.New(clierr.Network, "%s: %w", u.Host, err)
 		}
@@ -309,6 +309,10 @@ func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, string) {
 		if wait < ResetMargin {
 			// A reset already past (clock skew): still the margin.
 			wait = ResetMargin
+		}
+		// The date has whole seconds; so does the wait, rounded up.
+		if r := wait % time.Second; r != 0 {
+			wait += time.Second - r
 		}
 	}
 	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {

@@ -94,15 +94,17 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	resp, err := env.HTTP.Do(ctx, &transport.Request{
 		Method: http.MethodPost,
 		URL:    base + path,
-		// The seed's own example: text/json; ASP.NET Web API reads it as JSON.
-		Header: http.Header{"Content-Type": {"text/json; charset=utf-8"}, "Accept": {"text/plain, application/json"}},
+		// The current Web API documentation requires application/json and
+		// every public client sends it; the older KB article's text/json
+		// is refused (HTTP 415) by instances that follow the documentation.
+		Header: http.Header{"Content-Type": {"application/json"}, "Accept": {"text/plain, application/json"}},
 		Body:   data,
 		Retry:  true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tdx login: %w", err)
 	}
-	if err := statusError(resp, p, secret); err != nil {
+	if err := statusError(resp, p, secret, env.Now()); err != nil {
 		return nil, err
 	}
 	// The seed documents a bare JWT in a text/plain body; some TDX versions
@@ -121,6 +123,13 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		user = p.Username
 	}
 	now := env.Now()
+	// A token already past its exp by this machine's clock would be
+	// "valid until" a past date and make every later call log in again:
+	// one of the two clocks is wrong, and only a person can fix it.
+	if !exp.After(now) {
+		return nil, clierr.New(clierr.Network, "tdx login to %s: the token TeamDynamix just issued expired %s (%s) by this machine's clock; this machine's clock (or the server's) is wrong: check the date, time and time zone here (the clock reads %s), then log in again",
+			hostOf(base), exp.Local().Format("2006-01-02 15:04 MST"), ago(now.Sub(exp)), now.Local().Format("2006-01-02 15:04 MST"))
+	}
 	return &providers.Session{
 		Provider:  "tdx",
 		Mode:      modeOr(p.Mode),
@@ -128,6 +137,7 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		User:      user,
 		IssuedAt:  now,
 		ExpiresAt: exp,
+		RateLimit: providers.ReadRateLimit(resp.Header, now),
 	}, nil
 }
 
@@ -138,8 +148,21 @@ func modeOr(m string) string {
 	return m
 }
 
+// ago words how long ago a token expired.
+func ago(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	}
+	return "just now"
+}
+
 // statusError maps a non-200 login answer to an error a user can act on.
-func statusError(resp *transport.Response, p *config.Profile, secret string) error {
+func statusError(resp *transport.Response, p *config.Profile, secret string, now time.Time) error {
 	host := hostOf(p.URL)
 	msg := vendorMessage(resp.Body)
 	// A server that echoes the request in its error must not make us
@@ -167,8 +190,17 @@ func statusError(resp *transport.Response, p *config.Profile, secret string) err
 		return clierr.New(clierr.Rejected, "tdx login to %s refused: wrong %s (HTTP %d%s)%s", host, what, resp.Status, msg, hint)
 	case resp.Status == http.StatusNotFound:
 		return clierr.New(clierr.Network, "tdx login to %s: HTTP 404; is --url the TeamDynamix instance, and is --sandbox right?", host)
+	// 415 is the request's format, not the credentials: exit 5 (an answer
+	// sesame cannot use, which a person may fix: a proxy rewriting
+	// Content-Type), never 3, which would send the user after a password.
+	case resp.Status == http.StatusUnsupportedMediaType:
+		return clierr.New(clierr.Network, "tdx login to %s: the server refused the request's content type (HTTP 415 Unsupported Media Type%s); sesame sends Content-Type: application/json, as the Web API documentation asks: is a proxy in between rewriting it, or is --url not the TeamDynamix instance?", host, msg)
 	case resp.Status == http.StatusTooManyRequests:
-		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after retries; wait a minute", host)
+		when := "wait a minute"
+		if rl := providers.ReadRateLimit(resp.Header, now); rl != nil && !rl.Reset.IsZero() {
+			when = "the limit resets at " + rl.Reset.Local().Format("15:04:05 MST") + "; try again after that"
+		}
+		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after waiting for the limit to reset three times; TeamDynamix allows 60 logins per IP address every 60 s, shared by everything behind that address: %s", host, when)
 	case resp.Status >= 500:
 		return clierr.New(clierr.Network, "tdx login to %s: server error (HTTP %d%s); try again later", host, resp.Status, msg)
 	// Any other 4xx is the server refusing this request as formed (e.g. a

@@ -89,7 +89,7 @@ func TestLoginWire(t *testing.T) {
 		t.Fatalf("session %+v", s)
 	}
 	r := rec.All()[0]
-	if r.Method != "POST" || r.Path != "/TDWebApi/api/auth/login" || r.Header.Get("Content-Type") != "text/json; charset=utf-8" {
+	if r.Method != "POST" || r.Path != "/TDWebApi/api/auth/login" || r.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("request %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
 	}
 	if string(r.Body) != `{"username":"alice","password":"wonderland-42"}` {
@@ -169,5 +169,76 @@ func TestRefusalEchoingTheSecret(t *testing.T) {
 	_, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "s3cret-echo")
 	if clierr.Code(err) != clierr.Rejected || strings.Contains(err.Error(), "s3cret-echo") || !strings.Contains(err.Error(), "bad password *** for alice") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A server that follows the current Web API documentation refuses anything
+// but application/json with 415; sesame's login is accepted, and a 415 is
+// reported as a protocol error (exit 5), never as a refusal (exit 3).
+func TestContentType415(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusUnsupportedMediaType)
+			w.Write([]byte(`{"Message":"The request entity's media type 'text/json' is not supported for this resource."}`))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(jwt(`{"exp":4102444800,"unique_name":"alice"}`)))
+	}))
+	t.Cleanup(srv.Close)
+	if _, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "pw-415"); err != nil {
+		t.Fatalf("login against an application/json-only server: %v", err)
+	}
+	srv415 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		w.Write([]byte(`{"Message":"The request entity's media type 'text/plain' is not supported for this resource."}`))
+	}))
+	t.Cleanup(srv415.Close)
+	_, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv415.URL, Username: "alice"}, "pw-415")
+	if clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "content type (HTTP 415") || strings.Contains(err.Error(), "refused: wrong") {
+		t.Fatalf("415: %v (exit %d)", err, clierr.Code(err))
+	}
+}
+
+// The issue's case: a login answer whose JWT expired in 2014 by this
+// machine's clock. It must fail, saying the clock is wrong, not be kept as
+// a session "valid until 2014".
+func TestExpiredJWTAtLogin(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// The seed's own example token: exp 1400791474 (2014-05-22).
+		w.Write([]byte("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJURCIsImF1ZCI6Imh0dHBzOi8vd3d3LnRlYW1keW5hbWl4LmNvbS8iLCJuYmYiOjE0MDA3MDUwNzQsImV4cCI6MTQwMDc5MTQ3NCwidW5pcXVlX25hbWUiOiJUZXN0VGVhbUR5bmFtaXhVc2VyIn0.tiRPGaawhPSy__B_xoyiQ7-mD2GUaBVk10BOsO1eoE8"))
+	}))
+	t.Cleanup(srv.Close)
+	now := func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
+	s, err := tdx.New().Login(context.Background(), providertest.NewEnv(t, now, nil), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "pw-old")
+	if s != nil || clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "clock") || !strings.Contains(err.Error(), "d ago") {
+		t.Fatalf("session %v, err %v (exit %d)", s, err, clierr.Code(err))
+	}
+}
+
+// The rate-limit headers of the login answer are kept with the session for
+// `sesame doctor` (TeamDynamix sends them on every rate-limited call).
+func TestRateLimitHeadersKept(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-RateLimit-Limit", "60")
+		w.Header().Set("X-RateLimit-Remaining", "59")
+		w.Header().Set("X-RateLimit-Reset", "Wed, 28 Mar 2018 16:08:14 GMT")
+		w.Write([]byte(jwt(`{"exp":4102444800,"unique_name":"alice"}`)))
+	}))
+	t.Cleanup(srv.Close)
+	s, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "pw-rl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := s.RateLimit
+	if rl == nil || rl.Limit != "60" || rl.Remaining != "59" || !rl.Reset.Equal(time.Date(2018, 3, 28, 16, 8, 14, 0, time.UTC)) {
+		t.Fatalf("rate limit %+v", rl)
 	}
 }
