@@ -11,11 +11,12 @@ func newLoginAMSCmd(app *App) *cobra.Command {
 		Use:   "ams --url https://SERVER/APPNAME --username U [--api v1|v2|v3]",
 		Short: "Log in to Teamworks AMS",
 		Long: `Log in to a Teamworks AMS app. --url is the app URL, https://SERVER/APPNAME
-(the app name is its first path segment).
+(the app name is its last path segment; a prefix before it is kept).
 
-  --api v2 (default; v3 shares its auth): the two-step session login,
-      getApplicationDescription then user/loginUser; later calls carry the
-      session-header and JSESSIONID cookie. AMS sessions end after a period
+  --api v2 (default; v3 shares its auth): the session login, user/loginUser
+      (with HTTP Basic and a JSON body), after getApplicationDescription
+      when that hands over a token; later calls carry the session-header
+      and JSESSIONID cookie. AMS sessions end after a period
       of inactivity, so sesame renews one unused for session_idle (20m).
   --api v1: HTTP Basic on every call; the login only verifies the
       credentials (api/v1/userauthentication).

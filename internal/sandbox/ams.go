@@ -18,7 +18,7 @@ import (
 // server's URL followed by "/" + AMSApp.
 const (
 	AMSApp          = "sandbox"   // the app the fake serves
-	AMSNoSessionApp = "nosession" // an app whose step 1 sends no session-header (a wrong instance or app name)
+	AMSNoSessionApp = "nosession" // an app whose step 1 hands over no token at all (loginUser still works)
 	AMSUser         = "coach.carter"
 	AMSPassword     = "hoops-2026"
 	AMSMFAUser      = "mfa.user"    // refused whatever the password: not exempted from MFA/SSO
@@ -39,11 +39,20 @@ const (
 // two-step session login (getApplicationDescription, then loginUser), and
 // session-checked v2/v3 data routes with an idle timeout.
 //
-// It is deliberately strict where a lax server would hide a client bug:
-// loginUser needs both the session-header and the JSESSIONID cookie of a
-// step-1 token, answers with a new token (so a client that keeps step 1's
-// fails), and refuses credentials the way AMS does — HTTP 200 with an rpc
-// exception body.
+// It answers like recorded real traffic (testdata/wire/ams): loginUser
+// works without step 1 (Teamworks' own clients never call it), takes the
+// credentials as HTTP Basic and in the JSON body, answers with skypeName
+// nested under user and hands the session over in both the session-header
+// and a Set-Cookie: JSESSIONID response header. Step 1 can be switched
+// (Options.Step1) to hand over its token in the header and cookie, the
+// cookie alone, or not at all, since what a real step 1 returns is not
+// recorded anywhere public.
+//
+// It stays strict where a lax server would hide a client bug: a step-1
+// token sent to loginUser must come in both the session-header and the
+// JSESSIONID cookie, loginUser answers with a new token (so a client that
+// keeps step 1's fails), and credentials are refused the way AMS does —
+// HTTP 200 with an rpc exception body.
 type AMS struct {
 	Counters
 	opts Options
@@ -206,8 +215,12 @@ func (a *AMS) step1(w http.ResponseWriter, r *http.Request, app string) {
 		return
 	}
 	if app == AMSApp {
-		tok := a.issue(app, "")
-		amsSetSession(w, app, tok)
+		switch a.opts.Step1 {
+		case "", "header":
+			amsSetSession(w, app, a.issue(app, ""))
+		case "cookie":
+			w.Header().Add("Set-Cookie", "JSESSIONID="+a.issue(app, "")+"; Path=/"+app+"; HttpOnly")
+		}
 	}
 	amsJSON(w, http.StatusOK, map[string]any{
 		"applicationName": app,
@@ -225,18 +238,26 @@ func (a *AMS) step2(w http.ResponseWriter, r *http.Request, app string) {
 	if !amsPOSTJSON(w, r) {
 		return
 	}
+	// A step-1 token is optional; one that is sent must be a live,
+	// not yet logged-in one, in both the header and the cookie.
 	tok, ok := amsToken(r)
-	if !ok {
-		amsRPCError(w, http.StatusUnauthorized, "No valid session: send the session-header and Cookie: JSESSIONID of getApplicationDescription")
-		return
+	if r.Header.Get("session-header") != "" || amsHasCookie(r) {
+		if !ok {
+			amsRPCError(w, http.StatusUnauthorized, "No valid session: send the session-header and Cookie: JSESSIONID of getApplicationDescription together")
+			return
+		}
+		a.mu.Lock()
+		s := a.live(tok, app)
+		pending := s != nil && s.user == ""
+		a.mu.Unlock()
+		if !pending {
+			amsRPCError(w, http.StatusUnauthorized, "No valid session: this session has expired or is already logged in")
+			return
+		}
 	}
-	a.mu.Lock()
-	s := a.live(tok, app)
-	pending := s != nil && s.user == ""
-	a.mu.Unlock()
-	if !pending {
-		amsRPCError(w, http.StatusUnauthorized, "No valid session: call getApplicationDescription first")
-		return
+	a.Add("login_user")
+	if _, _, basic := r.BasicAuth(); basic {
+		a.Add("login_user_basic")
 	}
 	var in struct {
 		Username        string `json:"username"`
@@ -263,20 +284,29 @@ func (a *AMS) step2(w http.ResponseWriter, r *http.Request, app string) {
 		amsRPCError(w, http.StatusOK, msg)
 		return
 	}
+	// Basic, when sent, must name the same account as the body.
+	if bu, bp, basic := r.BasicAuth(); basic && (bu != in.Username || bp != in.Password) {
+		amsRPCError(w, http.StatusUnauthorized, "Invalid username or password")
+		return
+	}
 	a.mu.Lock()
 	delete(a.sessions, tok)
 	a.mu.Unlock()
 	next := a.issue(app, in.Username)
 	amsSetSession(w, app, next)
 	a.Login()
+	// The shape of the recorded real answer (testdata/wire/ams): the user
+	// object holds skypeName; applicationId is top-level.
 	amsJSON(w, http.StatusOK, map[string]any{
+		"user": map[string]any{
+			"userId":       1001,
+			"username":     in.Username,
+			"firstName":    "Coach",
+			"lastName":     "Carter",
+			"emailAddress": "coach.carter@example.org",
+			"skypeName":    "sb-" + amsRandom(8),
+		},
 		"applicationId": AMSApplicationID,
-		"skypeName":     "sb-" + amsRandom(8),
-		"userId":        1001,
-		"username":      in.Username,
-		"firstName":     "Coach",
-		"lastName":      "Carter",
-		"emailAddress":  "coach.carter@example.org",
 	})
 }
 
@@ -293,7 +323,13 @@ func (a *AMS) authorize(w http.ResponseWriter, r *http.Request, app string) (str
 		a.mu.Unlock()
 	}
 	if user == "" {
-		amsRPCError(w, http.StatusUnauthorized, "Your session has expired or is not valid. Please log in again.")
+		// AMS reports an ended session with HTTP 401, or with HTTP 200 and
+		// an rpc exception (Options.RPCSessionEnd).
+		status := http.StatusUnauthorized
+		if a.opts.RPCSessionEnd {
+			status = http.StatusOK
+		}
+		amsRPCError(w, status, "Your session has expired or is not valid. Please log in again.")
 		return "", false
 	}
 	return user, true
@@ -331,6 +367,11 @@ func amsToken(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return tok, true
+}
+
+func amsHasCookie(r *http.Request) bool {
+	_, err := r.Cookie("JSESSIONID")
+	return err == nil
 }
 
 func amsSetSession(w http.ResponseWriter, app, tok string) {

@@ -168,7 +168,8 @@ func TestAMSStep2NeedsStep1Token(t *testing.T) {
 		ok     bool
 	}{
 		{"both", func(a *amsTest) map[string]string { return amsSessionHeaders(a.step1()) }, true},
-		{"no headers", func(a *amsTest) map[string]string { a.step1(); return nil }, false},
+		// Real traffic: loginUser straight away, without step 1's token.
+		{"no headers", func(a *amsTest) map[string]string { a.step1(); return nil }, true},
 		{"session-header only", func(a *amsTest) map[string]string {
 			return map[string]string{"session-header": a.step1()}
 		}, false},
@@ -253,12 +254,15 @@ func TestAMSLoginUser(t *testing.T) {
 			if c := r.header.Get("Set-Cookie"); c != "JSESSIONID="+tok+"; Path=/sandbox; HttpOnly" {
 				t.Errorf("Set-Cookie = %q", c)
 			}
+			// The recorded real shape: skypeName nested under user.
 			var out struct {
-				ApplicationID *int   `json:"applicationId"`
-				SkypeName     string `json:"skypeName"`
-				Username      string `json:"username"`
+				ApplicationID *int `json:"applicationId"`
+				User          struct {
+					SkypeName string `json:"skypeName"`
+					Username  string `json:"username"`
+				} `json:"user"`
 			}
-			if err := json.Unmarshal(r.body, &out); err != nil || out.ApplicationID == nil || *out.ApplicationID != AMSApplicationID || out.SkypeName == "" || out.Username != AMSUser {
+			if err := json.Unmarshal(r.body, &out); err != nil || out.ApplicationID == nil || *out.ApplicationID != AMSApplicationID || out.User.SkypeName == "" || out.User.Username != AMSUser {
 				t.Errorf("body = %s (%v)", r.body, err)
 			}
 			if a.fake.Logins() != 1 {

@@ -5,10 +5,12 @@
 //     POST {url}/api/v1/userauthentication?informat=json&format=json (Basic
 //     and a {"username","password"} body, as the seed's curl); the "session"
 //     is the Basic credential itself and has no known end.
-//   - v2 (also serves v3): two steps. POST {url}/api/v2/application/
-//     getApplicationDescription answers with a token in the session-header
-//     response header; POST {url}/api/v2/user/loginUser carries that token as
-//     session-header and Cookie: JSESSIONID=TOKEN and logs the user in. Later
+//   - v2 (also serves v3): POST {url}/api/v2/user/loginUser with HTTP Basic
+//     and a JSON body logs the user in; its answer's session-header (or
+//     Set-Cookie: JSESSIONID) is the session. The seed's step 1, POST
+//     {url}/api/v2/application/getApplicationDescription, is sent first and
+//     its token (session-header, else JSESSIONID cookie) passed on when it
+//     gives one; no public client calls it, so nothing depends on it. Later
 //     calls send both headers. Sessions end after an unannounced idle time.
 //
 // Facts beyond the seed come from Teamworks' own R client (smartabaseR,
@@ -21,8 +23,10 @@
 // app_id option, default "sesame"): the seed asks integrations to identify
 // themselves so that Teamworks support can find their requests.
 //
-// The profile URL is the app URL, https://SERVER/APPNAME; the app name (the
-// first path segment) is also sent in the v2 login bodies.
+// The profile URL is the app URL, https://SERVER[/prefix]/APPNAME; the app
+// name (the last path segment) is also sent in the v2 login bodies.
+//
+// Wire fixtures taken from public sources are in testdata/wire/ams.
 package ams
 
 import (
@@ -75,28 +79,39 @@ func (*Provider) Modes() []string { return []string{ModeV2, ModeV1} }
 // SecretName implements providers.Provider: both modes use the AMS password.
 func (*Provider) SecretName(string) string { return "password" }
 
-// BaseURL implements providers.Provider: scheme://host/APPNAME. Anything
-// after the app name (a pasted page or API path, a query, a fragment) is
-// dropped, since the app name is all AMS needs to find the instance's API.
+// BaseURL implements providers.Provider: the app URL itself,
+// scheme://host[/prefix]/APPNAME, without a query, a fragment, a trailing
+// slash, or a pasted API path (/api/… and what follows).
 func (*Provider) BaseURL(p *config.Profile) (string, error) {
 	base, _, err := appURL(p.URL)
 	return base, err
 }
 
-// appURL splits a profile URL into the API base and the app name.
+// appURL splits a profile URL into the API base and the app name. Like
+// Teamworks' own clients (smartabaseR: basename(url)), the app name is the
+// LAST path segment and the whole URL is kept as the base, so an instance
+// served under a prefix (https://host/prefix/app) keeps it.
 func appURL(raw string) (base, app string, err error) {
 	u, err := transport.CheckURL(raw)
 	if err != nil {
 		return "", "", err
 	}
-	seg, _, _ := strings.Cut(strings.TrimLeft(u.EscapedPath(), "/"), "/")
+	path := strings.Trim(u.EscapedPath(), "/")
+	// A pasted endpoint URL: the app URL is what comes before /api/.
+	if i := strings.Index("/"+path+"/", "/api/"); i >= 0 {
+		path = strings.Trim(path[:max(i-1, 0)], "/")
+	}
+	seg := path
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		seg = path[i+1:]
+	}
 	if seg != "" {
 		app, err = url.PathUnescape(seg)
 	}
 	if seg == "" || err != nil || app == "" {
-		return "", "", clierr.New(clierr.Usage, "ams needs the app URL, https://SERVER/APPNAME (the app name is the first path segment), not %s", transport.Redact(raw))
+		return "", "", clierr.New(clierr.Usage, "ams needs the app URL, https://SERVER/APPNAME (the app name is the last path segment), not %s", transport.Redact(raw))
 	}
-	return u.Scheme + "://" + u.Host + "/" + seg, app, nil
+	return u.Scheme + "://" + u.Host + "/" + path, app, nil
 }
 
 // appID is the X-APP-ID value for p.
@@ -108,8 +123,8 @@ func appID(p *config.Profile) string {
 }
 
 // Login implements providers.Provider. Besides the contract's codes: a v2
-// step 1 that answers without a session-header is clierr.Network (the URL or
-// app name is wrong, not the credentials), and an AMS refusal — HTTP 401/403,
+// loginUser that hands over no session is clierr.Network, and an AMS
+// refusal — HTTP 401/403,
 // or an rpc exception in a 2xx answer — is clierr.Rejected with AMS's own
 // detailMessage and a hint when it points at MFA/SSO/Terms exemption or a
 // locked account.
@@ -131,9 +146,6 @@ func (*Provider) Login(ctx context.Context, env *providers.Env, p *config.Profil
 	}
 	return nil, clierr.New(clierr.Usage, "unknown ams mode %q (want v2 or v1)", p.Mode)
 }
-
-// stepDescription names v2 step 1 in messages.
-const stepDescription = "getApplicationDescription"
 
 // login is one login attempt: what its requests and messages need.
 type login struct {
@@ -175,23 +187,30 @@ func (l *login) v1(ctx context.Context) (*providers.Session, error) {
 
 func (l *login) v2(ctx context.Context) (*providers.Session, error) {
 	now := l.env.Now()
-	resp, err := l.post(ctx, stepDescription, "/api/v2/application/getApplicationDescription", nil,
-		appDescriptionRequest{AppName: l.app, CurrentDateOnClient: now.Format(dateOnClientLayout)})
-	if err != nil {
-		return nil, err
+	// Step 1 is optional: no public client calls it (smartabaseR and the
+	// Python clients POST loginUser directly, and recorded traffic shows
+	// that works). Its token is used when it hands one over — in the
+	// session-header, else in the JSESSIONID cookie — and the login goes
+	// on without one otherwise. Only a failed loginUser fails the login.
+	first := l.step1(ctx, now)
+	if err := ctx.Err(); err != nil {
+		return nil, clierr.New(clierr.Network, "ams login to %s: %v", l.host, err)
 	}
-	// An instance that does not know the app name may still answer 200, but
-	// without a token: that is a wrong URL, not a wrong password.
-	first := strings.TrimSpace(resp.Header.Get("session-header"))
-	if first == "" {
-		return nil, clierr.New(clierr.Network, "ams login to %s: getApplicationDescription answered without a session-header; the instance URL or the app name %q is probably wrong (want --url https://SERVER/APPNAME)", l.host, l.app)
-	}
-	l.addSecret(first)
 
 	h := http.Header{}
-	h.Set("session-header", first)
-	h.Set("Cookie", "JSESSIONID="+first)
-	resp, err = l.post(ctx, "loginUser", "/api/v2/user/loginUser", h, loginUserRequest{
+	if first != "" {
+		h.Set("session-header", first)
+		h.Set("Cookie", "JSESSIONID="+first)
+	}
+	// The recorded successful login and Teamworks' R client send HTTP
+	// Basic on loginUser as well as the JSON body. Basic cannot carry a
+	// username with ':'; the body alone does then.
+	if !strings.Contains(l.p.Username, ":") {
+		cred := base64.StdEncoding.EncodeToString([]byte(l.p.Username + ":" + l.secret))
+		l.addSecret(cred)
+		h.Set("Authorization", "Basic "+cred)
+	}
+	resp, err := l.post(ctx, "loginUser", "/api/v2/user/loginUser", h, loginUserRequest{
 		Username: l.p.Username,
 		Password: l.secret,
 		LoginProperties: loginProperties{
@@ -206,13 +225,18 @@ func (l *login) v2(ctx context.Context) (*providers.Session, error) {
 	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		return nil, clierr.New(clierr.Network, "ams login to %s: loginUser did not answer with a JSON object; is --url the AMS app URL (https://SERVER/APPNAME)?", l.host)
 	}
-	// smartabaseR keeps loginUser's own session-header: AMS may hand out a
-	// new token once the user is logged in, and step 1's then stops working.
+	// smartabaseR keeps loginUser's own session-header (and Set-Cookie):
+	// AMS hands out a new token once the user is logged in, and step 1's
+	// then stops working.
 	tok := sessionToken(resp.Header)
 	if tok == "" {
 		tok = first
 	}
-	l.addSecret(tok, out.SkypeName)
+	if tok == "" {
+		return nil, clierr.New(clierr.Network, "ams login to %s: loginUser accepted the login but handed over no session (no session-header, no JSESSIONID cookie); is --url the AMS app URL (https://SERVER/APPNAME)?", l.host)
+	}
+	skype := out.skypeName()
+	l.addSecret(tok, skype)
 
 	s := &providers.Session{
 		Provider: "ams",
@@ -225,10 +249,37 @@ func (l *login) v2(ctx context.Context) (*providers.Session, error) {
 	if id := out.applicationID(); id != "" {
 		s.Fields = map[string]string{"application_id": id}
 	}
-	if out.SkypeName != "" {
-		s.SecretFields = map[string]string{"skype_name": out.SkypeName}
+	if skype != "" {
+		s.SecretFields = map[string]string{"skype_name": skype}
 	}
 	return s, nil
+}
+
+// step1 asks getApplicationDescription for a token and returns it, or ""
+// when the answer carries none or the call fails in any way.
+func (l *login) step1(ctx context.Context, now time.Time) string {
+	h := http.Header{}
+	h.Set("X-APP-ID", appID(l.p))
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	data, _ := json.Marshal(appDescriptionRequest{AppName: l.app, CurrentDateOnClient: now.Format(dateOnClientLayout)})
+	resp, err := l.env.HTTP.Do(ctx, &transport.Request{
+		Method: http.MethodPost,
+		URL:    l.base + "/api/v2/application/getApplicationDescription",
+		Header: h,
+		Body:   data,
+	})
+	if err != nil || resp.Status < 200 || resp.Status >= 300 {
+		return ""
+	}
+	if _, rpc := parseRPCException(resp.Body); rpc {
+		return ""
+	}
+	tok := sessionToken(resp.Header)
+	if tok != "" {
+		l.addSecret(tok)
+	}
+	return tok
 }
 
 // sessionToken is the token a login answer hands over: its session-header,
@@ -282,11 +333,6 @@ func (l *login) check(resp *transport.Response, step string) error {
 	st := resp.Status
 	switch {
 	case st == http.StatusUnauthorized || st == http.StatusForbidden || (isRPC && st >= 200 && st < 300):
-		if step == stepDescription && detail == "" {
-			// No credentials were sent yet: whatever refused, it was not
-			// the password.
-			return clierr.New(clierr.Rejected, "ams login to %s: the instance refused to start a session (HTTP %d); check --url and --app-id", l.host, st)
-		}
 		return l.rejected(st, detail)
 	case looksHTML(resp):
 		return clierr.New(clierr.Network, "ams login to %s: %s answered with an HTML page (HTTP %d) instead of JSON; is --url the AMS app URL (https://SERVER/APPNAME) and %q the right app name?", l.host, step, st, l.app)

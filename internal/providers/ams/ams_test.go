@@ -361,7 +361,10 @@ func TestLoginFailures(t *testing.T) {
 		code    int
 		want    []string
 	}{
-		{name: "nosession app", app: "/" + sandbox.AMSNoSessionApp, code: clierr.Network, want: []string{"without a session-header", `app name "nosession" is probably wrong`}},
+		{name: "loginUser hands over no session", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"applicationId": 1044}`)
+		}), app: "/app", code: clierr.Network, want: []string{"handed over no session"}},
 		{name: "unknown app v2", app: "/nope", code: clierr.Network, want: []string{"HTML page (HTTP 404)", "https://SERVER/APPNAME"}},
 		{name: "unknown app v1", app: "/nope", mode: ams.ModeV1, code: clierr.Network, want: []string{"HTML page (HTTP 404)"}},
 		{name: "login page instead of API", handler: html(http.StatusOK), app: "/app", code: clierr.Network, want: []string{"HTML page (HTTP 200)"}},
@@ -372,9 +375,10 @@ func TestLoginFailures(t *testing.T) {
 		{name: "loginUser not JSON", handler: amsStub(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "OK")
 		}), app: "/app", code: clierr.Network, want: []string{"not answer with a JSON object"}},
+		// Step 1 refused, then loginUser too: only loginUser's answer counts.
 		{name: "step 1 refused", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
-		}), app: "/app", code: clierr.Rejected, want: []string{"refused to start a session (HTTP 401)", "--app-id"}},
+		}), app: "/app", code: clierr.Rejected, want: []string{"refused (HTTP 401)", "wrong username or password"}},
 		{name: "no app in URL", app: "", code: clierr.Usage, want: []string{"https://SERVER/APPNAME"}},
 		{name: "no username", app: "/sandbox", user: "-", code: clierr.Usage, want: []string{"--username"}},
 		{name: "unknown mode", app: "/sandbox", mode: "v9", code: clierr.Usage, want: []string{`"v9"`}},
@@ -429,6 +433,9 @@ func TestBaseURL(t *testing.T) {
 		{url: "https://ams.example.org:8443/live/api/v2/forms?x=1#top", want: "https://ams.example.org:8443/live"},
 		{url: "http://127.0.0.1:9000/sandbox", want: "http://127.0.0.1:9000/sandbox"},
 		{url: "https://user:pw@ams.example.org/live", want: "https://ams.example.org/live"},
+		// Public clients: the app is the LAST segment, the whole URL the base.
+		{url: "https://host.example/prefix/app", want: "https://host.example/prefix/app"},
+		{url: "https://host.example/prefix/app/api/v1/eventsearch", want: "https://host.example/prefix/app"},
 		{url: "https://ams.example.org", code: clierr.Usage},
 		{url: "https://ams.example.org/", code: clierr.Usage},
 		{url: "http://ams.example.org/live", code: clierr.Usage},
@@ -569,5 +576,119 @@ func TestProviderBasics(t *testing.T) {
 	hs := pr.Headers(nil, &providers.Session{Mode: ams.ModeV2, Token: "T"})
 	if hs[len(hs)-1] != (providers.Header{Name: "X-APP-ID", Value: ams.DefaultAppID}) {
 		t.Errorf("Headers(nil) = %v", hs)
+	}
+}
+
+// The wire shapes of issue 12, from recorded real traffic and Teamworks'
+// smartabaseR: loginUser answers with skypeName nested under user, and
+// session-header plus Set-Cookie: JSESSIONID response headers; loginUser
+// carries HTTP Basic as well as the JSON body; step 1 is optional.
+func TestLoginUserRealShapes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		step1     func(w http.ResponseWriter) // nil: step 1 is a 404 page
+		body      string
+		setCookie bool // loginUser sets the cookie only, no session-header
+		wantTok   string
+		wantSkype string
+		wantStep1 string // the token loginUser must have been sent
+	}{
+		{name: "nested skypeName, step 1 absent", body: `{"user": {"userId": 1, "skypeName": "live:abc123"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "live:abc123"},
+		{name: "top-level skypeName fallback", body: `{"skypeName": "top:xyz", "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "top:xyz"},
+		{name: "step 1 header", step1: func(w http.ResponseWriter) { w.Header().Set("session-header", "STEP1HDR") },
+			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s", wantStep1: "STEP1HDR"},
+		{name: "step 1 cookie only", step1: func(w http.ResponseWriter) { w.Header().Add("Set-Cookie", "JSESSIONID=STEP1COOKIE; Path=/app; HttpOnly") },
+			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s", wantStep1: "STEP1COOKIE"},
+		{name: "step 1 without token", step1: func(w http.ResponseWriter) {},
+			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s"},
+		{name: "loginUser cookie only", body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, setCookie: true, wantTok: "COOKIETOKEN", wantSkype: "s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var gotHdr, gotCookie, gotBasic string
+			var gotPath string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/getApplicationDescription"):
+					if tc.step1 == nil {
+						http.NotFound(w, r)
+						return
+					}
+					tc.step1(w)
+					w.Header().Set("Content-Type", "application/json")
+					io.WriteString(w, `{}`)
+				case strings.HasSuffix(r.URL.Path, "/api/v2/user/loginUser"):
+					gotPath = r.URL.Path
+					gotHdr = r.Header.Get("session-header")
+					if c, err := r.Cookie("JSESSIONID"); err == nil {
+						gotCookie = c.Value
+					}
+					gotBasic = r.Header.Get("Authorization")
+					if tc.setCookie {
+						w.Header().Add("Set-Cookie", "JSESSIONID=COOKIETOKEN; Path=/; Secure; HttpOnly")
+					} else {
+						w.Header().Set("session-header", "LOGINTOKEN")
+						w.Header().Add("Set-Cookie", "JSESSIONID=LOGINTOKEN; Path=/; Secure; HttpOnly")
+					}
+					w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+					io.WriteString(w, tc.body)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			p := &config.Profile{URL: srv.URL + "/prefix/app", Username: "jane.doe"}
+			s, err := ams.New().Login(context.Background(), newEnv(t, func() time.Time { return t0 }), p, "pw-real")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotPath != "/prefix/app/api/v2/user/loginUser" {
+				t.Errorf("loginUser path %q, want under the whole app URL", gotPath)
+			}
+			if want := "Basic " + base64.StdEncoding.EncodeToString([]byte("jane.doe:pw-real")); gotBasic != want {
+				t.Errorf("loginUser Authorization = %q, want %q", gotBasic, want)
+			}
+			if gotHdr != tc.wantStep1 || gotCookie != tc.wantStep1 {
+				t.Errorf("loginUser got session-header %q, cookie %q; want step 1's %q in both", gotHdr, gotCookie, tc.wantStep1)
+			}
+			if s.Token != tc.wantTok || s.SecretFields["skype_name"] != tc.wantSkype || s.Fields["application_id"] != "1044" {
+				t.Errorf("session token %q, skype %q, fields %v", s.Token, s.SecretFields["skype_name"], s.Fields)
+			}
+		})
+	}
+}
+
+// An ended session on a data call can come back as HTTP 200 with an rpc
+// exception; the provider's auth-error check recognises it there too.
+func TestIsAuthErrorRPC200(t *testing.T) {
+	t.Parallel()
+	pr := ams.New()
+	ended := []byte(`{"__is_rpc_exception__": true, "value": {"detailMessage": "Your session has expired or is not valid. Please log in again."}}`)
+	if !pr.IsAuthError(http.StatusOK, nil, ended) {
+		t.Error("HTTP 200 + rpc exception for an ended session is not an auth error")
+	}
+	other := []byte(`{"__is_rpc_exception__": true, "value": {"detailMessage": "You do not have access to form Wellness"}}`)
+	if pr.IsAuthError(http.StatusOK, nil, other) {
+		t.Error("a permission rpc exception is taken for an ended session")
+	}
+	if pr.IsAuthError(http.StatusOK, nil, []byte(`{"results": []}`)) {
+		t.Error("a plain answer is taken for an ended session")
+	}
+	// Through the fake switched to end sessions the same way.
+	c := providertest.NewClock(t0)
+	fake := sandbox.NewAMS(sandbox.Options{Now: c.Now, RPCSessionEnd: true})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	env := newEnv(t, c.Now)
+	p := &config.Profile{URL: srv.URL + "/" + sandbox.AMSApp, Username: sandbox.AMSUser}
+	s, err := pr.Login(context.Background(), env, p, sandbox.AMSPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Expire()
+	r := call(t, env, http.MethodPost, srv.URL+"/sandbox/api/v2/forms", pr.Headers(p, s))
+	if r.Status != http.StatusOK || !pr.IsAuthError(r.Status, r.Header, r.Body) {
+		t.Errorf("ended session: HTTP %d %s, auth error %v", r.Status, r.Body, pr.IsAuthError(r.Status, r.Header, r.Body))
 	}
 }

@@ -45,9 +45,26 @@ type loginProperties struct {
 // seed promises applicationId (needed by some v2 writes) and skypeName (a
 // token for file uploads, hence a secret field). applicationId is kept raw so
 // that a large id keeps every digit and a quoted one is accepted too.
+//
+// Recorded real traffic has skypeName nested under user:
+//
+//	{"user": {…, "skypeName": "…"}, "applicationId": 1044, …}
+//
+// A top-level skypeName (the seed's reading) is still read as a fallback.
 type loginUserResponse struct {
 	ApplicationID json.RawMessage `json:"applicationId"`
 	SkypeName     string          `json:"skypeName"`
+	User          *struct {
+		SkypeName string `json:"skypeName"`
+	} `json:"user"`
+}
+
+// skypeName is user.skypeName, else the top-level skypeName.
+func (r *loginUserResponse) skypeName() string {
+	if r.User != nil && r.User.SkypeName != "" {
+		return r.User.SkypeName
+	}
+	return r.SkypeName
 }
 
 // applicationID renders the raw applicationId as text: digits as sent for a
