@@ -598,7 +598,9 @@ func TestLoginUserRealShapes(t *testing.T) {
 		{name: "top-level skypeName fallback", body: `{"skypeName": "top:xyz", "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "top:xyz"},
 		{name: "step 1 header", step1: func(w http.ResponseWriter) { w.Header().Set("session-header", "STEP1HDR") },
 			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s", wantStep1: "STEP1HDR"},
-		{name: "step 1 cookie only", step1: func(w http.ResponseWriter) { w.Header().Add("Set-Cookie", "JSESSIONID=STEP1COOKIE; Path=/app; HttpOnly") },
+		{name: "step 1 cookie only", step1: func(w http.ResponseWriter) {
+			w.Header().Add("Set-Cookie", "JSESSIONID=STEP1COOKIE; Path=/app; HttpOnly")
+		},
 			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s", wantStep1: "STEP1COOKIE"},
 		{name: "step 1 without token", step1: func(w http.ResponseWriter) {},
 			body: `{"user": {"skypeName": "s"}, "applicationId": 1044}`, wantTok: "LOGINTOKEN", wantSkype: "s"},
