@@ -28,6 +28,9 @@ type loginOptions struct {
 
 	SecretStdin  bool // --password-stdin, --key-stdin, --secret-stdin
 	NoSaveSecret bool
+	// JoinSecret, when set, adds a provider's second secret input to the
+	// secret read (YM consumer: the access token).
+	JoinSecret func(secret string) (string, error)
 }
 
 func newLoginCmd(app *App) *cobra.Command {
@@ -129,6 +132,11 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	secret, err := readSecret(app, o, prov.SecretName(p.Mode), p)
 	if err != nil {
 		return err
+	}
+	if o.JoinSecret != nil {
+		if secret, err = o.JoinSecret(secret); err != nil {
+			return err
+		}
 	}
 	stop := ui.StartSpinner(app.IO.ErrOut, app.IO.ErrTTY, "logging in to "+p.URL)
 	s, err := mgr.Login(ctx, p, secret, !o.NoSaveSecret)

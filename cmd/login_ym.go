@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"io"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 func newLoginYMCmd(app *App) *cobra.Command {
 	o := &loginOptions{Provider: "ym"}
 	var clientID, userType, device, include, email, consumerKey, loginField string
-	var token, tokenStdin bool
+	var token, tokenStdin, accessTokenStdin, bearer bool
 	cmd := &cobra.Command{
 		Use:   "ym [--client-id N] (--username U | --email E | --consumer-key K | --token)",
 		Short: "Log in to the YourMembership REST API",
@@ -22,13 +23,22 @@ the SessionId (sent later as X-SS-ID) and, when issued, the BearerToken.
   member    --username U or --email E, with the password      (UserType Member)
   admin     --user-type admin --username API_KEY, with the API password
             (YM admin API credentials are this same form with UserType Admin)
-  consumer  --consumer-key K, with the consumer secret
+  consumer  --consumer-key K, with the consumer secret; UserType Member
+            unless --user-type says otherwise. An access token, when your
+            integration has one, is read like a secret: from
+            $SESAME_ACCESS_TOKEN or with --access-token-stdin (the consumer
+            secret then comes from $SESAME_SECRET or a prompt), never from a
+            flag value; it is saved with the consumer secret for renewal.
   token     --token: exchange a token at /Ams/Authenticate/{Token}; the token
             is read like a secret (--token-stdin, SESAME_SECRET or a prompt)
 
 --url defaults to https://ws.yourmembership.com. --client-id is your
 association's ClientID (sent as a JSON number). Data URLs are
-{url}/Ams/{ClientID}/…, so 'sesame curl /People' reaches /Ams/{ClientID}/People.`,
+{url}/Ams/{ClientID}/…, so 'sesame curl /People' reaches /Ams/{ClientID}/People.
+
+Data calls carry X-SS-ID alone, as every public YM client sends them; with
+--bearer they also carry Authorization: Bearer when YM issued a BearerToken
+(kept either way for 'token show --format json' and 'env').`,
 		Example: `  sesame login ym --client-id 31337 --username jdoe
   printf '%s' "$YM_API_PASSWORD" | sesame login ym --client-id 31337 --user-type admin --username "$YM_API_KEY" --password-stdin
   printf '%s' "$YM_CONSUMER_SECRET" | sesame login ym --client-id 31337 --consumer-key "$YM_CONSUMER_KEY" --secret-stdin
@@ -65,6 +75,12 @@ association's ClientID (sent as a JSON number). Data URLs are
 				}
 			}
 			o.SecretStdin = o.SecretStdin || tokenStdin
+			if cmd.Flags().Changed("bearer") {
+				opts[ym.OptBearer] = ""
+				if bearer {
+					opts[ym.OptBearer] = "true"
+				}
+			}
 			switch {
 			case token:
 				o.Mode = ym.ModeToken
@@ -105,6 +121,32 @@ association's ClientID (sent as a JSON number). Data URLs are
 				}
 				opts[ym.OptLoginField] = lf
 			}
+			at := app.Getenv("SESAME_ACCESS_TOKEN")
+			if accessTokenStdin || at != "" {
+				if o.Mode != ym.ModeConsumer {
+					return usageErr("an access token (--access-token-stdin, SESAME_ACCESS_TOKEN) goes with a consumer login (--consumer-key)")
+				}
+				if accessTokenStdin && o.SecretStdin {
+					return usageErr("stdin can carry one secret: give the access token with --access-token-stdin and the consumer secret in SESAME_SECRET (or at the prompt)")
+				}
+				o.JoinSecret = func(secret string) (string, error) {
+					tok := at
+					if accessTokenStdin {
+						b, err := io.ReadAll(io.LimitReader(app.IO.In, 64<<10))
+						if err != nil {
+							return "", usageErr("reading the access token from stdin: %v", err)
+						}
+						tok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+					}
+					if tok == "" || strings.ContainsAny(tok, "\r\n") {
+						return "", usageErr("the access token is empty or spans several lines")
+					}
+					if strings.Contains(secret, ym.SecretSeparator) {
+						return "", usageErr("the consumer secret spans several lines")
+					}
+					return secret + ym.SecretSeparator + tok, nil
+				}
+			}
 			o.Options = opts
 			if o.URL == "" {
 				if c, err := app.Config(); err == nil {
@@ -131,6 +173,8 @@ association's ClientID (sent as a JSON number). Data URLs are
 	f.StringVar(&consumerKey, "consumer-key", "", "consumer key (the consumer secret is read like a password)")
 	f.BoolVar(&token, "token", false, "exchange a token at /Ams/Authenticate/{Token} (the token is read like a secret)")
 	f.BoolVar(&tokenStdin, "token-stdin", false, "read the exchange token from stdin")
+	f.BoolVar(&accessTokenStdin, "access-token-stdin", false, "consumer: read the AccessToken from stdin (or set SESAME_ACCESS_TOKEN)")
+	f.BoolVar(&bearer, "bearer", false, "also send Authorization: Bearer on data calls (default: X-SS-ID alone)")
 	addSecretFlags(cmd, o)
 	cmd.MarkFlagsMutuallyExclusive("username", "email", "consumer-key", "token")
 	return cmd

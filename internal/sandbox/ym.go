@@ -49,6 +49,25 @@ const (
 	ymBadLoginMessage = "Invalid username/password combination."
 )
 
+// Status codes: what is documented and what is assumed.
+//
+// Documented (seeds 001 and 003, YM's own ServiceStack metadata pages): the
+// Auth service answers HTTP 200 with an AuthenticateResponse, and
+// FailedLoginReason is one of None, MultipleAccounts, InvalidCredentials,
+// AccountLockedOut, AccountSuspended, AccountPendingApproval,
+// InvalidClient, InvalidToken, ConsentRequired.
+//
+// From public integrations (SPEC §2), not from YM's documentation: a wrong
+// username or password is HTTP 401 with FailedLoginReason None and the
+// words in ResponseStatus.Message; a data call without a live X-SS-ID is
+// HTTP 401 (every public client re-authenticates on 401 alone).
+//
+// Assumed, with nothing public to go by: which FailedLoginReasons come with
+// 401 and which with 200 (ymRefusedUsers below), 415 for a body that is not
+// JSON, 400 SerializationException for a ClientID sent as a string or an
+// unknown enum name (ServiceStack's usual answers), 404 for an unknown
+// route, and that consumer logins never answer 429.
+
 // ymRefusal is how the fake refuses one account: the FailedLoginReason and
 // the HTTP status it comes with (YM answers some refusals with 200).
 type ymRefusal struct {
@@ -288,6 +307,14 @@ func (y *YM) authenticate(w http.ResponseWriter, r *http.Request, pathToken stri
 		}
 		acct = ymMember
 	case in.ConsumerKey != "":
+		// The public consumer-mode client always sends UserType and an
+		// AccessToken; counted so that tests can see what came.
+		if in.UserType == "" {
+			y.Add("consumer_without_user_type")
+		}
+		if in.AccessToken != "" {
+			y.Add("consumer_access_token")
+		}
 		if clientID != 0 && clientID != YMClientID {
 			ymRefuse(w, clientID, ymRefusal{"InvalidClient", http.StatusOK})
 			return

@@ -6,8 +6,12 @@
 // AuthResponse + AuthenticateResponse whose SessionId is the session.
 //
 // Facts beyond the seeds (SPEC §2, from public integrations): later calls
-// carry "X-SS-ID: SessionId" (and "Authorization: Bearer" when a BearerToken
-// was issued); data URLs are {url}/Ams/{ClientID}/…; ClientID must be a JSON
+// carry "X-SS-ID: SessionId" alone — every public client does so — and
+// "Authorization: Bearer" only when the profile asks (option bearer: true);
+// the BearerToken is kept either way (token show, env). Consumer logins
+// always send UserType (Member unless the profile says otherwise) and, when
+// given, an AccessToken, as the one public consumer-mode client does. Data
+// URLs are {url}/Ams/{ClientID}/…; ClientID must be a JSON
 // number; a bad login is HTTP 401 with FailedLoginReason None and the reason
 // in ResponseStatus.Message; a session lasts about 15 minutes and YM does not
 // say when it ends, so sesame renews after the profile's session_ttl.
@@ -61,7 +65,21 @@ const (
 	OptDevice     = "device"      // Desktop (default), IOS or Android
 	OptInclude    = "include"     // comma list: member-config, branding, exchange-token
 	OptLoginField = "login_field" // username (default) or email (member mode)
+	OptBearer     = "bearer"      // "true": data calls also carry Authorization: Bearer
 )
+
+// SecretSeparator joins a consumer secret and an access token into the one
+// secret a consumer login is given (and saved with, for renewal): the two
+// are sent as ConsumerSecret and AccessToken. A consumer secret never holds
+// a newline (secrets are read up to the end of a line).
+const SecretSeparator = "\n"
+
+// splitSecret parts a consumer login's secret into the consumer secret and
+// the access token ("" when none was given).
+func splitSecret(secret string) (consumerSecret, accessToken string) {
+	consumerSecret, accessToken, _ = strings.Cut(secret, SecretSeparator)
+	return consumerSecret, accessToken
+}
 
 // Provider is the YourMembership adapter.
 type Provider struct{}
@@ -153,6 +171,9 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	}
 	endpoint := root + "/Ams/Authenticate"
 	env.HTTP.AddSecret(secret)
+	if mode == ModeConsumer {
+		env.HTTP.AddSecret(body.ConsumerSecret, body.AccessToken)
+	}
 	if mode == ModeToken {
 		// The exchange token travels in the URL path: register its escaped
 		// form too, so that --debug hides it in the request line.
@@ -178,7 +199,11 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		// the exchange token.
 		return nil, fmt.Errorf("ym login: %w", err)
 	}
-	ar, err := readAnswer(resp, mode, p, hostOf(root), secret)
+	shown := secret
+	if mode == ModeConsumer {
+		shown = body.ConsumerSecret
+	}
+	ar, err := readAnswer(resp, mode, p, hostOf(root), shown, body.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -241,10 +266,18 @@ func buildRequest(p *config.Profile, mode, secret string) (*authRequest, error) 
 		if p.Username == "" {
 			return nil, clierr.New(clierr.Usage, "ym consumer login needs the consumer key as --username")
 		}
-		req.ConsumerKey, req.ConsumerSecret = p.Username, secret
-		if err := optionalUserType(req, p); err != nil {
+		cs, at := splitSecret(secret)
+		if cs == "" {
+			return nil, clierr.New(clierr.Usage, "ym consumer login needs the consumer secret")
+		}
+		req.ConsumerKey, req.ConsumerSecret, req.AccessToken = p.Username, cs, at
+		// The public consumer-mode client always sends UserType; Member
+		// unless the profile says otherwise.
+		ut, err := oneOf(p.Option(OptUserType, "Member"), userTypes, "--user-type")
+		if err != nil {
 			return nil, err
 		}
+		req.UserType = ut
 	case ModeToken:
 		// The token is in the path (see Login); the body carries only the
 		// options.
@@ -257,8 +290,8 @@ func buildRequest(p *config.Profile, mode, secret string) (*authRequest, error) 
 	return req, nil
 }
 
-// optionalUserType sends UserType in consumer and token logins only when the
-// profile asks: those credentials already say who they are.
+// optionalUserType sends UserType in token logins only when the profile
+// asks: an exchange token already says who it is.
 func optionalUserType(req *authRequest, p *config.Profile) error {
 	if v := p.Option(OptUserType, ""); v != "" {
 		ut, err := oneOf(v, userTypes, "--user-type")
@@ -306,7 +339,11 @@ func setIncludes(req *authRequest, list string) error {
 // that is not the JSON of an AuthenticateResponse, or a 200 without a
 // SessionId, means the URL is not the YM REST service or the service is
 // broken: exit 5.
-func readAnswer(resp *transport.Response, mode string, p *config.Profile, host, secret string) (*authResponse, error) {
+func readAnswer(resp *transport.Response, mode string, p *config.Profile, host, secret, accessToken string) (*authResponse, error) {
+	if accessToken != "" {
+		// Mask the access token wherever a vendor message might echo it.
+		resp = &transport.Response{Status: resp.Status, Header: resp.Header, Body: []byte(strings.ReplaceAll(string(resp.Body), accessToken, "***"))}
+	}
 	var ar authResponse
 	jsonErr := errNotJSON
 	if !looksHTML(resp) {
@@ -542,10 +579,15 @@ func hostOf(raw string) string {
 	return "the instance"
 }
 
-// Headers implements providers.Provider: X-SS-ID always, and the Bearer
-// token when YM issued one.
-func (*Provider) Headers(_ *config.Profile, s *providers.Session) []providers.Header {
+// Headers implements providers.Provider: X-SS-ID, which is how every public
+// client authenticates YM data calls, and the Bearer token only when the
+// profile asks for it (option bearer: true) and YM issued one. The
+// BearerToken stays in the session for `token show --format json` and `env`.
+func (*Provider) Headers(p *config.Profile, s *providers.Session) []providers.Header {
 	h := []providers.Header{{Name: "X-SS-ID", Value: s.Token}}
+	if p == nil || !strings.EqualFold(p.Option(OptBearer, ""), "true") {
+		return h
+	}
 	if b := s.SecretFields["bearer_token"]; b != "" {
 		h = append(h, providers.Header{Name: "Authorization", Value: "Bearer " + b})
 	}

@@ -147,7 +147,15 @@ func TestLoginForms(t *testing.T) {
 			name: "consumer key and secret", mode: "consumer", user: sandbox.YMConsumerKey, secret: sandbox.YMConsumerSecret,
 			opts:     map[string]string{"client_id": client},
 			wantPath: "/Ams/Authenticate",
-			wantBody: map[string]any{"ClientID": json.Number(client), "ConsumerKey": sandbox.YMConsumerKey, "ConsumerSecret": sandbox.YMConsumerSecret, "Device": "Desktop"},
+			// The public consumer-mode client always sends UserType (Member).
+			wantBody: map[string]any{"ClientID": json.Number(client), "ConsumerKey": sandbox.YMConsumerKey, "ConsumerSecret": sandbox.YMConsumerSecret, "UserType": "Member", "Device": "Desktop"},
+			wantUser: "Sandbox Integration", bearer: true,
+		},
+		{
+			name: "consumer with an access token", mode: "consumer", user: sandbox.YMConsumerKey, secret: sandbox.YMConsumerSecret + ym.SecretSeparator + "at-0123456789",
+			opts:     map[string]string{"client_id": client},
+			wantPath: "/Ams/Authenticate",
+			wantBody: map[string]any{"ClientID": json.Number(client), "ConsumerKey": sandbox.YMConsumerKey, "ConsumerSecret": sandbox.YMConsumerSecret, "AccessToken": "at-0123456789", "UserType": "Member", "Device": "Desktop"},
 			wantUser: "Sandbox Integration", bearer: true,
 		},
 		{
@@ -561,22 +569,28 @@ func doGet(t *testing.T, f *fixture, url string, hs []providers.Header) *transpo
 func TestHeaders(t *testing.T) {
 	t.Parallel()
 	pr := ym.New()
+	bearer := &config.Profile{Options: map[string]string{"bearer": "true"}}
 	tests := []struct {
 		name string
+		p    *config.Profile
 		s    *providers.Session
 		want []providers.Header
 	}{
-		{"session only", &providers.Session{Token: "SID"},
+		{"session only", &config.Profile{}, &providers.Session{Token: "SID"},
 			[]providers.Header{{Name: "X-SS-ID", Value: "SID"}}},
-		{"empty bearer", &providers.Session{Token: "SID", SecretFields: map[string]string{"bearer_token": ""}},
+		{"empty bearer", bearer, &providers.Session{Token: "SID", SecretFields: map[string]string{"bearer_token": ""}},
 			[]providers.Header{{Name: "X-SS-ID", Value: "SID"}}},
-		{"with bearer", &providers.Session{Token: "SID", SecretFields: map[string]string{"bearer_token": "eyJ.x.y", "refresh_token": "R"}},
+		// Every public client: X-SS-ID alone, even when a BearerToken
+		// was issued.
+		{"bearer issued, not asked for", &config.Profile{}, &providers.Session{Token: "SID", SecretFields: map[string]string{"bearer_token": "eyJ.x.y", "refresh_token": "R"}},
+			[]providers.Header{{Name: "X-SS-ID", Value: "SID"}}},
+		{"bearer asked for", bearer, &providers.Session{Token: "SID", SecretFields: map[string]string{"bearer_token": "eyJ.x.y", "refresh_token": "R"}},
 			[]providers.Header{{Name: "X-SS-ID", Value: "SID"}, {Name: "Authorization", Value: "Bearer eyJ.x.y"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := pr.Headers(&config.Profile{}, tt.s)
+			got := pr.Headers(tt.p, tt.s)
 			if len(got) != len(tt.want) {
 				t.Fatalf("Headers = %v, want %v", got, tt.want)
 			}
@@ -588,7 +602,8 @@ func TestHeaders(t *testing.T) {
 		})
 	}
 
-	// From real logins: a member gets a BearerToken, an admin API key none.
+	// From real logins: a member gets a BearerToken, an admin API key none;
+	// with bearer: true the member's is sent.
 	for _, tc := range []struct {
 		mode, user, secret string
 		n                  int
@@ -597,7 +612,7 @@ func TestHeaders(t *testing.T) {
 		{"admin", sandbox.YMAPIKey, sandbox.YMAPIPassword, 1},
 	} {
 		f := newFixture(t)
-		p := f.profile(tc.mode, tc.user, map[string]string{"client_id": client})
+		p := f.profile(tc.mode, tc.user, map[string]string{"client_id": client, "bearer": "true"})
 		s, err := pr.Login(context.Background(), f.env, p, tc.secret)
 		if err != nil {
 			t.Fatal(err)
