@@ -19,7 +19,12 @@ Services Key: POST /api/auth/loginadmin). The JWT that comes back is stored
 and renewed when its exp claim passes.
 
 --url is your instance, https://ORG.teamdynamix.com; sesame adds /TDWebApi,
-or /SBTDWebApi with --sandbox. SSO accounts cannot use the API.`,
+or /SBTDWebApi with --sandbox. SSO accounts cannot use the API.
+
+TeamDynamix allows 60 logins per IP address every 60 s; past that it answers
+429, and sesame waits until its X-RateLimit-Reset plus 5 s (at most three
+times, at most 90 s a wait) before trying again. A token that has already
+expired by this machine's clock fails the login: fix the clock.`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_WS_KEY" | sesame login tdx --url https://myschool.teamdynamix.com \
       --admin --beid df0b5273-d7d4-44a3-9dbb-73a57c2904a9 --key-stdin`,

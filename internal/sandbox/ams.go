@@ -191,8 +191,8 @@ func amsRefusal(user, pass string) string {
 
 // step1 is POST api/v2/application/getApplicationDescription: a fresh,
 // not yet logged-in token in the session-header response header and a
-// JSESSIONID cookie — except for the nosession app, which answers like an
-// instance that does not know the app.
+// JSESSIONID cookie (or the cookie alone, or nothing: Options.Step1). The
+// nosession app never hands one over.
 func (a *AMS) step1(w http.ResponseWriter, r *http.Request, app string) {
 	a.Add("step1")
 	if !amsPOSTJSON(w, r) {
