@@ -123,7 +123,16 @@ Data calls carry X-SS-ID alone, as every public YM client sends them; with
 			}
 			at := app.Getenv("SESAME_ACCESS_TOKEN")
 			if accessTokenStdin || at != "" {
-				if o.Mode != ym.ModeConsumer {
+				mode := o.Mode
+				if mode == "" {
+					// No form flag: the profile's own form (see above).
+					if c, err := app.Config(); err == nil {
+						if p, ok := c.Profiles[profileName(app, "ym")]; ok {
+							mode = p.Mode
+						}
+					}
+				}
+				if mode != ym.ModeConsumer {
 					return usageErr("an access token (--access-token-stdin, SESAME_ACCESS_TOKEN) goes with a consumer login (--consumer-key)")
 				}
 				if accessTokenStdin && o.SecretStdin {

@@ -200,7 +200,7 @@ func statusError(resp *transport.Response, p *config.Profile, secret string, now
 		if rl := providers.ReadRateLimit(resp.Header, now); rl != nil && !rl.Reset.IsZero() {
 			when = "the limit resets at " + rl.Reset.Local().Format("15:04:05 MST") + "; try again after that"
 		}
-		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after waiting for the limit to reset three times; TeamDynamix allows 60 logins per IP address every 60 s, shared by everything behind that address: %s", host, when)
+		return clierr.New(clierr.Network, "tdx login to %s: rate limited (HTTP 429) after three retries; TeamDynamix allows 60 logins per IP address every 60 s, shared by everything behind that address: %s", host, when)
 	case resp.Status >= 500:
 		return clierr.New(clierr.Network, "tdx login to %s: server error (HTTP %d%s); try again later", host, resp.Status, msg)
 	// Any other 4xx is the server refusing this request as formed (e.g. a
