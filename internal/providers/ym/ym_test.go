@@ -747,3 +747,33 @@ func TestSandboxAccounts(t *testing.T) {
 		t.Errorf("%d accounts show a FailedLoginReason, want one per reason (8)", reasons)
 	}
 }
+
+// A consumer login with an access token: the public consumer-mode client's
+// body (ConsumerKey, ConsumerSecret, AccessToken, ClientID, UserType
+// Member), and a refusal that echoes the access token does not show it.
+func TestConsumerAccessToken(t *testing.T) {
+	t.Parallel()
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &got)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"FailedLoginReason": "None", "ResponseStatus": {"Message": "AccessToken at-echo-123456 is not valid for cs-echo-1"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	p := &config.Profile{Provider: "ym", URL: srv.URL, Mode: ym.ModeConsumer, Username: "ck", Options: map[string]string{"client_id": "31337"}}
+	_, err := ym.New().Login(context.Background(), providertest.NewEnv(t, time.Now, nil), p, "cs-echo-1"+ym.SecretSeparator+"at-echo-123456")
+	if clierr.Code(err) != clierr.Rejected || strings.Contains(err.Error(), "at-echo-123456") || strings.Contains(err.Error(), "cs-echo-1") {
+		t.Fatalf("err = %v", err)
+	}
+	want := map[string]any{"ConsumerKey": "ck", "ConsumerSecret": "cs-echo-1", "AccessToken": "at-echo-123456", "ClientID": float64(31337), "UserType": "Member", "Device": "Desktop"}
+	if len(got) != len(want) {
+		t.Fatalf("body = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
