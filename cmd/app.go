@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,18 @@ type App struct {
 	http   *transport.Client
 	stores map[string]credstore.Store
 	mgr    *session.Manager
+	// storeNotice holds auto's fall-back notice until a command succeeds:
+	// login prints it once per profile, others when they finish.
+	storeNotice strings.Builder
+}
+
+// flushStoreNotice prints a held-back store notice, prefixed with what it
+// concerns.
+func (a *App) flushStoreNotice(about string) {
+	if a.storeNotice.Len() > 0 {
+		fmt.Fprint(a.IO.ErrOut, "sesame: "+about+a.storeNotice.String())
+		a.storeNotice.Reset()
+	}
 }
 
 // flagLookup tells whether a global flag was set on the command line.
@@ -139,6 +152,7 @@ func (a *App) openStore(kind string) (credstore.Store, error) {
 	st, err := credstore.Open(kind, credstore.Options{
 		Dir:    filepath.Join(dir, "sessions"),
 		Warn:   a.IO.ErrOut,
+		Notice: &a.storeNotice,
 		CI:     a.Getenv("CI") != "",
 		Getenv: a.Getenv,
 	})

@@ -31,6 +31,7 @@ type loginOptions struct {
 	// JoinSecret, when set, adds a provider's second secret input to the
 	// secret read (YM consumer: the access token).
 	JoinSecret func(secret string) (string, error)
+	SaveSecret bool
 }
 
 func newLoginCmd(app *App) *cobra.Command {
@@ -57,7 +58,9 @@ func addSecretFlags(cmd *cobra.Command, o *loginOptions) {
 	f.BoolVar(&o.SecretStdin, "password-stdin", false, "read the password from stdin")
 	f.BoolVar(&o.SecretStdin, "key-stdin", false, "read the key from stdin")
 	f.BoolVar(&o.SecretStdin, "secret-stdin", false, "read the secret from stdin")
-	f.BoolVar(&o.NoSaveSecret, "no-save-secret", false, "keep only the session, not the secret (no automatic renewal)")
+	f.BoolVar(&o.NoSaveSecret, "no-save-secret", false, "keep only the session, not the secret (no automatic renewal); sticks to the profile")
+	f.BoolVar(&o.SaveSecret, "save-secret", false, "save the secret again on a profile that was logged in with --no-save-secret")
+	cmd.MarkFlagsMutuallyExclusive("no-save-secret", "save-secret")
 }
 
 func runLogin(ctx context.Context, app *App, o *loginOptions) error {
@@ -77,7 +80,8 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 		return err
 	}
 	p := &config.Profile{Name: name}
-	if old, ok := c.Profiles[name]; ok {
+	old, existed := c.Profiles[name]
+	if existed {
 		if old.Provider != o.Provider {
 			return usageErr("profile %s is a %s profile; choose another name with --profile, or remove it: sesame logout %s --forget", name, old.Provider, name)
 		}
@@ -139,7 +143,17 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 		}
 	}
 	stop := ui.StartSpinner(app.IO.ErrOut, app.IO.ErrTTY, "logging in to "+p.URL)
-	s, err := mgr.Login(ctx, p, secret, !o.NoSaveSecret)
+	// --no-save-secret sticks to the profile: logging in again does not
+	// start saving the secret unless --save-secret asks for it.
+	noSave := o.NoSaveSecret || (existed && old.NoSaveSecret && !o.SaveSecret)
+	p.NoSaveSecret = noSave
+	// YM exchange tokens are single-use: saved, one would only be refused
+	// at the first renewal. Kept only when --save-secret says it can be reused.
+	singleUse := p.Provider == "ym" && p.Mode == "token" && !o.SaveSecret
+	if singleUse {
+		noSave = true
+	}
+	s, err := mgr.Login(ctx, p, secret, !noSave)
 	stop()
 	if err != nil {
 		return err
@@ -157,9 +171,18 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 		until = "until " + ui.When(t, app.Now())
 	}
 	saved := "secret saved for renewal"
-	if o.NoSaveSecret {
+	switch {
+	case singleUse:
+		saved = "exchange token not saved: it is single-use, so this session cannot renew; log in with a new token when it ends"
+	case noSave:
 		saved = "secret not saved"
 	}
+	// The keychain fall-back notice, once per profile: when this profile
+	// starts keeping its credentials in files, not at every login.
+	if !existed || old.Store != p.Store {
+		app.flushStoreNotice("profile " + name + ": ")
+	}
+	app.storeNotice.Reset()
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
 		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, modeText(p), p.Store, saved, until)
 	return nil

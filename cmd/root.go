@@ -44,7 +44,11 @@ func run(app *App, args []string) int {
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)
-	return exitCode(app, root.ExecuteContext(ctx))
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		app.flushStoreNotice("")
+	}
+	return exitCode(app, err)
 }
 
 // exitCode reports err on stderr and returns the exit code it carries.

@@ -265,4 +265,3 @@ func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Tim
 	})
 	io.WriteString(w, out)
 }
-

@@ -40,6 +40,9 @@ type Profile struct {
 	// SessionIdle and SessionTTL override the global renewal windows.
 	SessionIdle string `yaml:"session_idle,omitempty" mapstructure:"session_idle"`
 	SessionTTL  string `yaml:"session_ttl,omitempty" mapstructure:"session_ttl"`
+	// NoSaveSecret records a login with --no-save-secret, so that logging
+	// in again keeps not saving the secret unless asked to.
+	NoSaveSecret bool `yaml:"no_save_secret,omitempty" mapstructure:"no_save_secret"`
 	// Options are the provider's own settings (app_id, client_id, sandbox, …).
 	Options map[string]string `yaml:"options,omitempty" mapstructure:"options"`
 }

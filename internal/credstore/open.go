@@ -29,6 +29,10 @@ type Options struct {
 	// Warn receives one-line notices and warnings for people (stderr);
 	// nil discards them. Never data.
 	Warn io.Writer
+	// Notice receives auto's one-line fall-back notice; nil means Warn.
+	// The caller may hold it back (login prints it once per profile, after
+	// the login succeeded).
+	Notice io.Writer
 	// CI silences auto's fall-back notice (SPEC §4: none when CI is set).
 	CI bool
 	// Timeout bounds each keychain call; 0 means DefaultTimeout.
@@ -86,8 +90,12 @@ func Open(kind string, o Options) (Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !o.CI && o.Warn != nil {
-			fmt.Fprintf(o.Warn, "sesame: no OS keychain available (%s); keeping credentials in files under %s (0600)\n", reason, dir)
+		notice := o.Notice
+		if notice == nil {
+			notice = o.Warn
+		}
+		if !o.CI && notice != nil {
+			fmt.Fprintf(notice, "no OS keychain available (%s); keeping credentials in plain-text files, mode 0600, under %s\n", reason, dir)
 		}
 		return NewFile(dir, o.Warn), nil
 	default:

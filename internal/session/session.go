@@ -298,16 +298,46 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	}
 	now := m.Now()
 	w := m.Windows(p)
+	// A --min-valid that no session of this vendor can meet would log in on
+	// every call; say so instead.
+	if life := Lifetime(prov, rec.Session, w); opts.MinValid > 0 && life > 0 && opts.MinValid >= life {
+		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life), shortDur(life))
+	}
 	if !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
 		m.touch(ctx, st, key, p, rec, now)
 		return rec.Session, nil
 	}
 	if opts.NoRenew {
-		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired (--no-renew given); renew it with: sesame token show %s, or log in: %s", p.Name, p.Name, LoginHint(p))
+		if rec.Secret != "" {
+			return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired (--no-renew given); renew it with: sesame token show %s", p.Name, p.Name)
+		}
+		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it; log in again: %s", p.Name, LoginHint(p))
 	}
 	return m.renew(ctx, st, key, prov, p, func(r *Record) bool {
 		return r.Session != nil && !providers.Expired(prov, r.Session, w, m.Now(), opts.MinValid)
 	})
+}
+
+// shortDur prints a duration to the minute the way people write it: 24h, 14m, 1h30m.
+func shortDur(d time.Duration) string {
+	s := d.Round(time.Minute).String()
+	return strings.TrimSuffix(strings.TrimSuffix(s, "0s"), "0m")
+}
+
+// Lifetime is how long a session like s lasts when fresh: from its issue to
+// its end, as if unused since (idle-timed sessions count from last use);
+// 0 when unknown.
+func Lifetime(prov providers.Provider, s *providers.Session, w providers.Windows) time.Duration {
+	if s.IssuedAt.IsZero() {
+		return 0
+	}
+	fresh := *s
+	fresh.LastUsed = s.IssuedAt
+	until := prov.ValidUntil(&fresh, w)
+	if until.IsZero() || !until.After(s.IssuedAt) {
+		return 0
+	}
+	return until.Sub(s.IssuedAt)
 }
 
 // Renew replaces a session that the server rejected (rejected is the token
