@@ -21,7 +21,6 @@ import (
 
 	"github.com/sesame-cli/sesame/cmd"
 	"github.com/sesame-cli/sesame/internal/sandbox"
-	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/scripts (only for output you have read)")
@@ -38,14 +37,13 @@ func TestMain(m *testing.M) {
 			// with SESAME_TEST_SHOW_SLEEP=1 for the scripts to check.
 			var slept atomic.Int64
 			now := func() time.Time { return time.Now().Add(offset + time.Duration(slept.Load())) }
-			transport.UseTestClock(now, func(ctx context.Context, d time.Duration) error {
+			code := cmd.ExecuteAt(now, func(ctx context.Context, d time.Duration) error {
 				if os.Getenv("SESAME_TEST_SHOW_SLEEP") == "1" {
 					fmt.Fprintf(os.Stderr, "test clock: slept %s\n", d.Round(time.Second))
 				}
 				slept.Add(int64(d))
 				return ctx.Err()
 			})
-			code := cmd.ExecuteAt(now)
 			// The exit code, for the script's `status N` (testscript keeps
 			// only "failed or not").
 			if work := os.Getenv("WORK"); work != "" {

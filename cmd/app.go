@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,9 @@ type App struct {
 	IO     *ui.IO
 	Now    func() time.Time
 	Getenv func(string) string
+	// Sleep waits between retries; nil means really waiting. Tests move
+	// their clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	// Global flags.
 	ConfigPath string
@@ -76,7 +80,7 @@ func (a *App) HTTP() (*transport.Client, error) {
 	if a.http != nil {
 		return a.http, nil
 	}
-	o := transport.Options{Timeout: a.timeout(), CAFile: a.caFile()}
+	o := transport.Options{Timeout: a.timeout(), CAFile: a.caFile(), Now: a.Now, Sleep: a.Sleep}
 	if a.Debug || a.Getenv("SESAME_DEBUG") == "1" {
 		o.Debug = a.IO.ErrOut
 	}

@@ -4,6 +4,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -20,11 +21,13 @@ func Execute() int {
 	return run(newApp(), os.Args[1:])
 }
 
-// ExecuteAt runs sesame with its clock replaced; sesame's own tests use it
-// to move time forward without sleeping. The release binary never calls it.
-func ExecuteAt(now func() time.Time) int {
+// ExecuteAt runs sesame with its clock replaced: now tells the time and
+// sleep waits (a rate limit's reset, a retry's backoff). sesame's own tests
+// use it to move time forward without sleeping. The release binary never
+// calls it.
+func ExecuteAt(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) int {
 	app := newApp()
-	app.Now = now
+	app.Now, app.Sleep = now, sleep
 	return run(app, os.Args[1:])
 }
 

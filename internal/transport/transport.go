@@ -52,20 +52,6 @@ const MaxWait = 90 * time.Second
 // TeamDynamix asks for at least 5 s, for clock skew and time-zone mistakes.
 const ResetMargin = 5 * time.Second
 
-// testNow and testSleep replace the clock of every Client built without its
-// own; sesame's testscripts set them (UseTestClock) so that a wait for a
-// rate limit costs no real time. The release binary never sets them.
-var (
-	testNow   func() time.Time
-	testSleep func(ctx context.Context, d time.Duration) error
-)
-
-// UseTestClock makes every later New use now and sleep unless its Options
-// say otherwise. Only sesame's own tests call it, like cmd.ExecuteAt.
-func UseTestClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) {
-	testNow, testSleep = now, sleep
-}
-
 // Client sends requests under the rules above.
 type Client struct {
 	http    *http.Client
@@ -86,15 +72,9 @@ func New(o Options) (*Client, error) {
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
-		if testSleep != nil {
-			o.Sleep = testSleep
-		}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-		if testNow != nil {
-			o.Now = testNow
-		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxyFor
