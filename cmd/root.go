@@ -42,6 +42,9 @@ func run(app *App, args []string) int {
 		}
 		return exitCode(app, err)
 	}
+	if err := unknownSubcommand(root, args); err != nil {
+		return exitCode(app, err)
+	}
 	root.SetArgs(args)
 	initCompletion(root, args)
 	root.SetIn(app.IO.In)
@@ -69,6 +72,33 @@ func exitCode(app *App, err error) int {
 	}
 	fmt.Fprintln(app.IO.ErrOut, "sesame: "+err.Error())
 	return code
+}
+
+// unknownSubcommand refuses a word that names no subcommand of a command
+// that only groups others (`sesame token shw`). Cobra would print the
+// group's help on stdout and exit 0, and `$(sesame token shw)` would then
+// hand the help text to a script as a token. The root gets this from cobra
+// already; nested groups get it here.
+func unknownSubcommand(root *cobra.Command, args []string) error {
+	c, rest, err := root.Find(args)
+	if err != nil || c == root || c.Runnable() || !c.HasSubCommands() {
+		return nil
+	}
+	if err := c.ParseFlags(rest); err != nil {
+		return nil // cobra reports flag errors itself
+	}
+	pos := c.Flags().Args()
+	if len(pos) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", pos[0], c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default, set only on the root
+	}
+	if s := c.SuggestionsFor(pos[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+	}
+	return clierr.New(clierr.Usage, "%s\nRun '%s --help' for usage.", msg, c.CommandPath())
 }
 
 // passThrough carries a child process's exit code (curl, exec) unchanged.
