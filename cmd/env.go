@@ -29,9 +29,14 @@ func newEnvCmd(app *App) *cobra.Command {
 		Long: `Print the profile's session as variable assignments, renewing it first if it
 has expired. For a profile of provider P (prefix TDX_, AMS_ or YM_; --prefix
 overrides): P_BASE_URL, P_TOKEN (what token show prints), P_AUTH_HEADER (the
-first header line), P_EXPIRES_AT (RFC 3339, when known), the provider's own
-fields (AMS_APPLICATION_ID, AMS_SKYPE_NAME, YM_SESSION_ID, YM_CLIENT_ID, …)
-and SESAME_PROFILE. Values are quoted so that they reach the shell exactly.
+first header line), one variable per request header with that header's value
+(TDX_AUTHORIZATION; AMS_SESSION_HEADER, AMS_COOKIE and AMS_APP_ID, or
+AMS_AUTHORIZATION and AMS_APP_ID for v1; YM_SS_ID and YM_AUTHORIZATION),
+P_EXPIRES_AT (RFC 3339, when known) and the provider's own fields
+(AMS_APPLICATION_ID, AMS_SKYPE_NAME, YM_SESSION_ID, YM_CLIENT_ID, …). These
+alone authenticate a request. SESAME_PROFILE is not exported: it would
+retarget every later sesame command in the shell ('exec' children get it).
+Values are quoted so that they reach the shell exactly.
 
 --shell is sh (also bash, zsh, dash, ksh), fish, powershell, cmd, dotenv or
 github; it defaults from $SHELL. github appends to the file in $GITHUB_ENV
@@ -110,8 +115,16 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 	}
 	add("BASE_URL", baseURL(l), false)
 	add("TOKEN", s.Token, true)
-	if hs := l.Headers(); len(hs) > 0 {
-		add("AUTH_HEADER", hs[0].Name+": "+hs[0].Value, true)
+	secrets := s.Secrets()
+	for i, h := range l.Headers() {
+		secret := holdsAny(h.Value, secrets)
+		if i == 0 {
+			add("AUTH_HEADER", h.Name+": "+h.Value, true)
+		}
+		// Every header a request needs has its own variable, so that the
+		// variables alone authenticate a request (AMS v2 wants the cookie
+		// and X-APP-ID beside session-header).
+		add(headerVar(h.Name), h.Value, secret)
 	}
 	if t := l.Provider.ValidUntil(s, l.Windows); !t.IsZero() {
 		add("EXPIRES_AT", t.UTC().Format(time.RFC3339), false)
@@ -122,8 +135,24 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 	for _, k := range sortedKeys(s.SecretFields) {
 		add(strings.ToUpper(k), s.SecretFields[k], true)
 	}
-	vars = append(vars, shellenv.Var{Name: "SESAME_PROFILE", Value: l.Profile.Name})
 	return vars, nil
+}
+
+// headerVar names the variable that carries one request header's value:
+// Authorization → AUTHORIZATION, Cookie → COOKIE, X-APP-ID → APP_ID,
+// session-header → SESSION_HEADER, X-SS-ID → SS_ID.
+func headerVar(name string) string {
+	n := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	return strings.TrimPrefix(n, "X_")
+}
+
+func holdsAny(v string, secrets []string) bool {
+	for _, s := range secrets {
+		if s != "" && strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]string) []string {

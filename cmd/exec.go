@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/session"
+	"github.com/sesame-cli/sesame/internal/shellenv"
 )
 
 type execOptions struct {
@@ -70,6 +71,9 @@ func runExec(ctx context.Context, app *App, opts *execOptions) error {
 	if err != nil {
 		return err
 	}
+	// The child (and any sesame it runs) acts on this profile; env does
+	// not export this into the caller's shell.
+	vars = append(vars, shellenv.Var{Name: "SESAME_PROFILE", Value: l.Profile.Name})
 	set := make([]string, 0, len(vars))
 	var secrets []string
 	for _, v := range vars {
