@@ -3,14 +3,17 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/ui"
@@ -46,7 +49,8 @@ func newStatusCmd(app *App) *cobra.Command {
 		Use:   "status [PROFILE]",
 		Short: "Show profiles and the state of their sessions",
 		Long: `Show each profile (or one): provider, instance, user, mode, store and whether
-its session is valid, expired or absent. Nothing is renewed. The table is
+its session is valid, expired or absent. Nothing is renewed. With a PROFILE,
+it exits 4 when that profile has no session it can use or renew. The table is
 plain text when stdout is not a terminal or NO_COLOR is set; --json gives the
 same facts for scripts.`,
 		Example: `  sesame status
@@ -65,6 +69,9 @@ same facts for scripts.`,
 }
 
 func runStatus(app *App, opts *statusOptions) error {
+	if err := app.checkStoreKind(); err != nil {
+		return err
+	}
 	c, err := app.Config()
 	if err != nil {
 		return err
@@ -95,14 +102,17 @@ func runStatus(app *App, opts *statusOptions) error {
 	if opts.JSON {
 		enc := json.NewEncoder(app.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		if err := enc.Encode(rows); err != nil {
+			return err
+		}
+		return statusExit(name, rows)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(app.IO.ErrOut, "no profiles yet; log in first: sesame login tdx|ams|ym")
 		return nil
 	}
 	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
-	return nil
+	return statusExit(name, rows)
 }
 
 // writeStatus prints the table when it fits the terminal (or stdout is not
@@ -157,6 +167,39 @@ func sessionStyle(st *ui.Styles, r statusRow) func(string) string {
 		return st.Bad
 	}
 	return st.Dim
+}
+
+// statusExit fails (exit 4) when one named profile has no session it can
+// use or renew, as `gh auth status` fails when logged out; a script can
+// test `sesame status tdx` before a job. The listing of all profiles
+// always exits 0.
+func statusExit(name string, rows []statusRow) error {
+	if name == "" || len(rows) != 1 {
+		return nil
+	}
+	r := rows[0]
+	switch {
+	case r.State == "none":
+		return clierr.New(clierr.NoSession, "profile %s has no session; log in: sesame login %s -p %s", r.Profile, r.Provider, r.Profile)
+	case r.State == "expired" && !r.Secret:
+		return clierr.New(clierr.NoSession, "profile %s: the session has expired and no secret is saved to renew it; log in again: sesame login %s -p %s", r.Profile, r.Provider, r.Profile)
+	case r.State == "error":
+		return clierr.New(clierr.NoSession, "profile %s: %s", r.Profile, firstLine(r.Error))
+	}
+	return nil
+}
+
+// checkStoreKind refuses a --store or SESAME_STORE that names no store
+// once, before any row, instead of an error on every row.
+func (a *App) checkStoreKind() error {
+	kind, from := a.StoreKind, "--store"
+	if kind == "" {
+		kind, from = a.Getenv("SESAME_STORE"), "SESAME_STORE"
+	}
+	if kind == "" || slices.Contains(credstore.Kinds(), kind) {
+		return nil
+	}
+	return usageErr("%s %q names no credential store: want auto, keyring or file", from, kind)
 }
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
