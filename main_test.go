@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(code)
 		},
+		"ptyrun": ptyRunMain,
 	})
 }
 

@@ -133,7 +133,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	if err := mgr.CheckStore(p); err != nil {
 		return err
 	}
-	secret, err := readSecret(app, o, prov.SecretName(p.Mode), p)
+	secret, err := readSecret(ctx, app, o, prov.SecretName(p.Mode), p)
 	if err != nil {
 		return err
 	}
@@ -211,14 +211,22 @@ func displayUser(s *providers.Session, p *config.Profile) string {
 	return "(unknown)"
 }
 
+// maxStdinSecret bounds a secret read from stdin.
+const maxStdinSecret = 64 << 10
+
 // readSecret takes the secret from stdin (when asked), $SESAME_PASSWORD /
 // $SESAME_SECRET, or a no-echo prompt, in that order. With no terminal and no
 // secret it fails at once: never wait on a stdin nobody will write to.
-func readSecret(app *App, o *loginOptions, what string, p *config.Profile) (string, error) {
+func readSecret(ctx context.Context, app *App, o *loginOptions, what string, p *config.Profile) (string, error) {
 	if o.SecretStdin {
-		b, err := io.ReadAll(io.LimitReader(app.IO.In, 64<<10))
+		b, err := io.ReadAll(io.LimitReader(app.IO.In, maxStdinSecret+1))
 		if err != nil {
 			return "", usageErr("reading the %s from stdin: %v", what, err)
+		}
+		if len(b) > maxStdinSecret {
+			// Never cut a secret short and send the rest: refuse it whole.
+			clear(b)
+			return "", usageErr("the %s on stdin is longer than %d KiB: no %s is that long; check what is piped in", what, maxStdinSecret>>10, what)
 		}
 		s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 		if s == "" {
@@ -238,8 +246,11 @@ func readSecret(app *App, o *loginOptions, what string, p *config.Profile) (stri
 	if who != "" {
 		who = " for " + who
 	}
-	s, err := app.IO.ReadSecret(fmt.Sprintf("%s %s%s: ", strings.ToUpper(p.Provider), what, who))
+	s, err := app.IO.ReadSecret(ctx, fmt.Sprintf("%s %s%s: ", strings.ToUpper(p.Provider), what, who))
 	if err != nil {
+		if clierr.Code(err) != clierr.Unexpected {
+			return "", err // Ctrl-C, SIGTERM: their own exit codes
+		}
 		return "", usageErr("reading the %s: %v", what, err)
 	}
 	if s == "" {

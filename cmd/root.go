@@ -40,6 +40,9 @@ func run(app *App, args []string) int {
 		if err == nil {
 			err = runCurl(ctx, app, curlArgs)
 		}
+		if err != nil && ctx.Err() != nil {
+			err = clierr.Interrupt(err)
+		}
 		return exitCode(app, err)
 	}
 	if err := unknownSubcommand(root, args); err != nil {
@@ -53,6 +56,10 @@ func run(app *App, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		app.flushStoreNotice("")
+	}
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C ended the command, whatever the error says: exit 130.
+		err = clierr.Interrupt(err)
 	}
 	return exitCode(app, err)
 }

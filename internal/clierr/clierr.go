@@ -4,6 +4,7 @@
 package clierr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -17,8 +18,9 @@ const (
 	NoSession  = 4 // no valid session and renewal not possible or not allowed
 	Network    = 5 // network, TLS, timeout, vendor 5xx, unusable vendor answer
 	Store      = 6 // credential store unavailable or failed
-	// Interrupted is the shell's code for a command ended by Ctrl-C
-	// (128 + SIGINT).
+
+	// Interrupted is Ctrl-C (SIGINT): the shell's 128+2. Every command
+	// cancelled by it exits with this, whatever it was doing.
 	Interrupted = 130
 )
 
@@ -48,10 +50,16 @@ func Wrap(code int, err error) error {
 	return &Error{Code: code, Err: err}
 }
 
-// Code is the exit code for err: its own if it carries one, else 1.
+// Code is the exit code for err: Interrupted when it comes from a
+// cancelled context (sesame's contexts are cancelled only by Ctrl-C),
+// whatever code a layer gave it on the way up (a request cut short reads
+// as a network error there); else its own code if it carries one; else 1.
 func Code(err error) int {
 	if err == nil {
 		return OK
+	}
+	if errors.Is(err, context.Canceled) {
+		return Interrupted
 	}
 	var e *Error
 	if errors.As(err, &e) {
@@ -59,3 +67,27 @@ func Code(err error) int {
 	}
 	return Unexpected
 }
+
+// ErrInterrupted is Ctrl-C: errors.Is finds context.Canceled in it, so
+// Code gives it Interrupted.
+var ErrInterrupted error = interrupted{}
+
+type interrupted struct{}
+
+func (interrupted) Error() string        { return "interrupted" }
+func (interrupted) Is(target error) bool { return target == context.Canceled }
+
+// Interrupt marks err as the outcome of an interrupt: its text is kept,
+// its exit code becomes Interrupted. The root calls it for an error that
+// ends a command after Ctrl-C, however a layer worded or coded it.
+func Interrupt(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return &interruptedErr{err}
+}
+
+type interruptedErr struct{ err error }
+
+func (e *interruptedErr) Error() string   { return e.err.Error() }
+func (e *interruptedErr) Unwrap() []error { return []error{e.err, ErrInterrupted} }

@@ -252,7 +252,7 @@ func netError(u *url.URL, err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return clierr.New(clierr.Network, "%s did not answer in time (timeout); check the URL and your network, or raise --timeout", u.Host)
 	case errors.Is(err, context.Canceled):
-		return clierr.New(clierr.Network, "request to %s cancelled", u.Host)
+		return clierr.New(clierr.Interrupted, "request to %s: %w", u.Host, clierr.ErrInterrupted)
 	}
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError

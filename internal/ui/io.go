@@ -38,18 +38,6 @@ func System() *IO {
 	}
 }
 
-// ReadSecret prompts on ErrOut and reads a line from the terminal on In
-// without echo.
-func (io *IO) ReadSecret(prompt string) (string, error) {
-	_, _ = io.ErrOut.Write([]byte(prompt))
-	b, err := term.ReadPassword(io.InFd)
-	_, _ = io.ErrOut.Write([]byte("\n"))
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
 // Width is the number of columns of the terminal out is, when it is one;
 // else $COLUMNS; else 0 (no limit: a pipe gets whole lines).
 func Width(out io.Writer, tty bool) int {
