@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -33,6 +34,10 @@ import (
 //	            CA is written to $WORK/ca.pem
 //	redirect    302 to another origin
 //	echo        answers with the request's method, path and headers
+//	echobody    400 JSON whose Message quotes the request's path, headers
+//	            and body (Go's encoder: & < > become \u0026 \u003c \u003e)
+//	ctrlchars   200 JSON and 401 messages full of terminal escapes (ESC,
+//	            BEL, C1, bidi overrides) in the user name and error text
 //
 // hostile pwchange is different: it starts the TDX fake as sandbox
 // "pwchange" (so `logins pwchange N` works), sets SANDBOX_PWCHANGE_URL, and
@@ -108,6 +113,16 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "echo":
 		h = sandbox.Echo
+	case "echobody":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{
+				"Message": fmt.Sprintf("cannot use %s %s (headers %v): %s", r.Method, r.URL.EscapedPath(), r.Header, b),
+				"Echo":    string(b),
+			})
+		}
 	case "redirect":
 		h = func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.example/login", http.StatusFound)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -99,6 +101,7 @@ func TestScripts(t *testing.T) {
 			"lines":     cmdLines,
 			"awaithits": cmdAwaitHits,
 			"nosecrets": cmdNoSecrets,
+			"noforms":   cmdNoForms,
 			"awaitfile": cmdAwaitFile,
 			"freeports": cmdFreePorts,
 			"awaithttp": cmdAwaitHTTP,
@@ -308,6 +311,53 @@ func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
 		for what, v := range secrets {
 			if len(v) >= 4 && strings.Contains(text, v) {
 				ts.Fatalf("%s of profile %s appears in %s", what, args[0], f)
+			}
+		}
+	}
+}
+
+// noforms SECRET FILE... asserts that no form of SECRET appears in any of
+// the files: raw, JSON-escaped (with and without HTML escapes), URL-escaped
+// (query and path), base64 (standard and URL, padded or not), inside HTTP
+// Basic's base64("USER:SECRET") for the sandbox's users, JSON quoted in
+// JSON, and a URL-escaped path quoted in JSON. The forms are
+// computed here, not by internal/redact, so that a form redact forgets is
+// caught.
+func cmdNoForms(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: noforms SECRET FILE...")
+	}
+	secret := args[0]
+	htmlJSON, _ := json.Marshal(secret)
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	ts.Check(enc.Encode(secret))
+	p := strings.TrimSpace(plain.String())
+	forms := map[string]string{
+		"raw":           secret,
+		"JSON":          string(htmlJSON[1 : len(htmlJSON)-1]),
+		"plain JSON":    p[1 : len(p)-1],
+		"query-escaped": url.QueryEscape(secret),
+		"path-escaped":  url.PathEscape(secret),
+		"base64":        base64.StdEncoding.EncodeToString([]byte(secret)),
+		"raw base64":    base64.RawStdEncoding.EncodeToString([]byte(secret)),
+		"base64url":     base64.URLEncoding.EncodeToString([]byte(secret)),
+		"raw base64url": base64.RawURLEncoding.EncodeToString([]byte(secret)),
+	}
+	// JSON quoted inside JSON, and a URL-escaped path quoted in JSON.
+	inner, _ := json.Marshal(string(htmlJSON[1 : len(htmlJSON)-1]))
+	forms["JSON in JSON"] = string(inner[1 : len(inner)-1])
+	pathJSON, _ := json.Marshal(url.PathEscape(secret))
+	forms["path-escaped in JSON"] = string(pathJSON[1 : len(pathJSON)-1])
+	for _, user := range []string{"alice", "coach.carter", "jdoe", "SANDBOX-API-KEY", "sandbox-consumer-key"} {
+		forms["Basic "+user] = base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
+	}
+	for _, f := range args[1:] {
+		text := ts.ReadFile(f)
+		for what, v := range forms {
+			if strings.Contains(text, v) {
+				ts.Fatalf("the %s form of the secret (%s) appears in %s", what, v, f)
 			}
 		}
 	}

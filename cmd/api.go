@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -67,7 +68,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 		return err
 	}
 	if !sameOrigin(target, base) {
-		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", transport.Redact(target), originOf(base))
+		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), originOf(base))
 	}
 	var body []byte
 	if opts.Input != "" {

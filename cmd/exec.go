@@ -1,15 +1,12 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"os"
-	"sort"
-	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/shellenv"
 )
@@ -29,7 +26,9 @@ func newExecCmd(app *App) *cobra.Command {
 		Long: `Run CMD with the same variables 'sesame env' prints added to its environment
 (renewing the session first if it has expired), forward signals to it, and
 exit with its exit code. With --redact, every secret value in CMD's stdout
-and stderr is replaced by *** as it streams.`,
+and stderr is replaced by *** as it streams: raw, JSON- or URL-escaped or
+base64-encoded, each line of a multi-line secret, and a secret shorter than
+4 bytes where it stands as a word of its own.`,
 		Example: `  sesame exec tdx -- ./nightly-sync.sh
   sesame exec ams --redact -- python report.py
   sesame exec -- sh -c 'curl -sS -H "$TDX_AUTH_HEADER" "$TDX_BASE_URL/api/auth/getuser"'`,
@@ -86,8 +85,11 @@ func runExec(ctx context.Context, app *App, opts *execOptions) error {
 	if !opts.Redact {
 		return runChild(app, opts.Command, env, nil)
 	}
-	out := newRedactor(app.IO.Out, secrets)
-	errw := newRedactor(app.IO.ErrOut, secrets)
+	// Every form of every secret, each line of a multi-line one, short ones
+	// as words: the rules are redact's (its package comment).
+	red := redact.New(secrets...)
+	out := redact.NewWriter(app.IO.Out, red)
+	errw := redact.NewWriter(app.IO.ErrOut, red)
 	orig := *app.IO
 	app.IO.Out, app.IO.ErrOut = out, errw
 	err = runChild(app, opts.Command, env, nil)
@@ -95,63 +97,4 @@ func runExec(ctx context.Context, app *App, opts *execOptions) error {
 	out.Flush()
 	errw.Flush()
 	return err
-}
-
-// redactor replaces secrets in a stream with ***. It holds back only what
-// could be the start of a secret split across writes: the bytes after the
-// last newline (secrets hold no newline) up to the longest secret's length.
-type redactor struct {
-	mu      sync.Mutex
-	w       io.Writer
-	secrets [][]byte
-	max     int
-	buf     []byte
-}
-
-func newRedactor(w io.Writer, secrets []string) *redactor {
-	r := &redactor{w: w}
-	// Longest first, so a secret holding another is replaced whole.
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			r.secrets = append(r.secrets, []byte(s))
-			if len(s) > r.max {
-				r.max = len(s)
-			}
-		}
-	}
-	return r
-}
-
-func (r *redactor) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.buf = append(r.buf, p...)
-	for _, s := range r.secrets {
-		r.buf = bytes.ReplaceAll(r.buf, s, []byte("***"))
-	}
-	keep := r.max - 1
-	if i := bytes.LastIndexByte(r.buf, '\n'); i >= 0 && len(r.buf)-(i+1) < keep {
-		keep = len(r.buf) - (i + 1)
-	}
-	if keep < 0 {
-		keep = 0
-	}
-	if n := len(r.buf) - keep; n > 0 {
-		if _, err := r.w.Write(r.buf[:n]); err != nil {
-			return 0, err
-		}
-		r.buf = append(r.buf[:0], r.buf[n:]...)
-	}
-	return len(p), nil
-}
-
-// Flush writes what was held back.
-func (r *redactor) Flush() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.buf) > 0 {
-		_, _ = r.w.Write(r.buf)
-		r.buf = nil
-	}
 }

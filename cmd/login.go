@@ -15,6 +15,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -184,7 +185,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	app.storeNotice.Reset()
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
-		st2.Good("✓"), p.URL, st2.Bold(displayUser(s, p)), name, modeText(p), p.Store, saved, until)
+		st2.Good("✓"), redact.Text(p.URL), st2.Bold(redact.Text(displayUser(s, p))), name, modeText(p), p.Store, saved, until)
 	return nil
 }
 

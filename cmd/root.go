@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/redact"
 )
 
 // Execute runs sesame and returns the process exit code.
@@ -77,8 +78,18 @@ func exitCode(app *App, err error) int {
 	if code == clierr.Unexpected && isUsageError(err) {
 		code = clierr.Usage
 	}
-	fmt.Fprintln(app.IO.ErrOut, "sesame: "+err.Error())
+	fmt.Fprintln(app.IO.ErrOut, "sesame: "+app.scrub(err.Error()))
 	return code
+}
+
+// scrub makes an error message safe to print: no form of a secret this
+// run handled (the backstop behind each provider's own care), and no
+// control character from vendor text that could act on the terminal.
+func (a *App) scrub(msg string) string {
+	if a.http != nil {
+		msg = a.http.Secrets().String(msg)
+	}
+	return redact.Text(msg)
 }
 
 // unknownSubcommand refuses a word that names no subcommand of a command

@@ -16,6 +16,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -298,7 +299,9 @@ func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Tim
 		if r.Default {
 			name += " (default)"
 		}
-		cells[i] = []string{name, r.Provider, r.Instance, r.User, r.modeText, r.Store, sessionText(r, now)}
+		// The user and the error come from the vendor: no control
+		// characters reach the terminal.
+		cells[i] = []string{name, r.Provider, redact.Text(r.Instance), redact.Text(r.User), r.modeText, r.Store, redact.Text(sessionText(r, now))}
 	}
 	out := st.Table(headers, cells, func(row, col int, v string) string {
 		if col != 6 {

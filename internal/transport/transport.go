@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/redact"
 )
 
 // MaxBody is how much of a response body is read (SPEC §6: 1 MiB).
@@ -55,7 +56,7 @@ const ResetMargin = 5 * time.Second
 // Client sends requests under the rules above.
 type Client struct {
 	http    *http.Client
-	debug   *Redactor
+	secrets *redact.Redactor
 	out     io.Writer
 	retries int
 	sleep   func(ctx context.Context, d time.Duration) error
@@ -93,6 +94,7 @@ func New(o Options) (*Client, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	c := &Client{
+		secrets: redact.New(),
 		http: &http.Client{
 			Transport: tr,
 			Timeout:   o.Timeout,
@@ -105,18 +107,18 @@ func New(o Options) (*Client, error) {
 		sleep:   o.Sleep,
 		now:     o.Now,
 	}
-	if o.Debug != nil {
-		c.debug = NewRedactor()
-	}
 	return c, nil
 }
 
-// AddSecret marks s as a value that --debug output must never show.
+// AddSecret marks s as a value that --debug output and error messages must
+// never show, in any form.
 func (c *Client) AddSecret(s ...string) {
-	if c.debug != nil {
-		c.debug.Add(s...)
-	}
+	c.secrets.Add(s...)
 }
+
+// Secrets is what AddSecret registered, for scrubbing the messages of
+// errors that end the command.
+func (c *Client) Secrets() *redact.Redactor { return c.secrets }
 
 // Request is one HTTP request. Body is kept as bytes so that a retry can send
 // it again.
@@ -140,7 +142,7 @@ type Response struct {
 func CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, clierr.New(clierr.Usage, "invalid URL %q: want https://HOST/…", Redact(raw))
+		return nil, clierr.New(clierr.Usage, "invalid URL %q: want https://HOST/…", redact.URL(raw))
 	}
 	switch u.Scheme {
 	case "https":

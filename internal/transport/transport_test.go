@@ -95,30 +95,6 @@ func TestRetriesAndLimits(t *testing.T) {
 	}
 }
 
-func TestRedactor(t *testing.T) {
-	t.Parallel()
-	r := NewRedactor()
-	r.Add("hunter2-long", "ab")
-	if got := r.String("pw=hunter2-long ab eyJhbGc.eyJzdWIi.sig"); got != "pw=*** ab ***" {
-		t.Errorf("String = %q", got)
-	}
-	body := r.Body([]byte(`{"Username":"u","Password":"p","ClientID":31337,"nested":{"SessionId":"s","ok":"x"}}`))
-	for _, leak := range []string{`"p"`, `"s"`} {
-		if strings.Contains(body, leak) {
-			t.Errorf("Body kept %s: %s", leak, body)
-		}
-	}
-	if !strings.Contains(body, `"ClientID":31337`) || !strings.Contains(body, `"Username":"u"`) {
-		t.Errorf("Body hid too much: %s", body)
-	}
-	h := r.Header(http.Header{"Authorization": {"Bearer xyz"}, "Cookie": {"JSESSIONID=abc"}, "Session-Header": {"tok"}, "X-Ss-Id": {"sid"}, "Accept": {"a"}})
-	for _, leak := range []string{"xyz", "abc", "tok", "sid"} {
-		if strings.Contains(h, leak) {
-			t.Errorf("Header kept %s:\n%s", leak, h)
-		}
-	}
-}
-
 // TeamDynamix's rate-limit answer (its "Rate Limiting" page): 429 with
 // X-RateLimit-Limit/Remaining and X-RateLimit-Reset as an RFC 1123 date. The
 // client waits until the reset plus 5 s, by the injected clock, and the

@@ -38,16 +38,15 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -109,7 +108,7 @@ func appURL(raw string) (base, app string, err error) {
 		app, err = url.PathUnescape(seg)
 	}
 	if seg == "" || err != nil || app == "" {
-		return "", "", clierr.New(clierr.Usage, "ams needs the app URL, https://SERVER/APPNAME (the app name is the last path segment), not %s", transport.Redact(raw))
+		return "", "", clierr.New(clierr.Usage, "ams needs the app URL, https://SERVER/APPNAME (the app name is the last path segment), not %s", redact.URL(raw))
 	}
 	return u.Scheme + "://" + u.Host + "/" + path, app, nil
 }
@@ -386,54 +385,14 @@ func refusalHint(msg string) string {
 }
 
 // clean makes a vendor message fit for an error: one line, at most 300
-// characters, with every secret of this login replaced by ***.
+// characters, with every secret of this login hidden in every form.
 func (l *login) clean(s string) string {
-	// Longest first, so that a secret containing another is hidden whole.
-	secrets := slices.Clone(l.secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, v := range secrets {
-		s = hide(s, v)
-	}
+	s = redact.New(l.secrets...).String(s)
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > 300 {
 		s = string([]rune(s)[:300]) + "…"
 	}
 	return s
-}
-
-// hide replaces v in s with ***. A secret under 4 bytes is replaced only
-// where it stands apart from letters and digits: a 1-character password must
-// not turn "exempted" into "e***empted", and a match inside a word reveals
-// nothing about it.
-func hide(s, v string) string {
-	if v == "" {
-		return s
-	}
-	if len(v) >= 4 {
-		return strings.ReplaceAll(s, v, "***")
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, v)
-		if i < 0 {
-			break
-		}
-		before, _ := utf8.DecodeLastRuneInString(s[:i])
-		after, _ := utf8.DecodeRuneInString(s[i+len(v):])
-		b.WriteString(s[:i])
-		if isWordRune(before) || isWordRune(after) {
-			b.WriteString(v)
-		} else {
-			b.WriteString("***")
-		}
-		s = s[i+len(v):]
-	}
-	b.WriteString(s)
-	return b.String()
-}
-
-func isWordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // addSecret registers values for --debug redaction and for clean.

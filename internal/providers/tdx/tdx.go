@@ -23,6 +23,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -167,9 +168,7 @@ func statusError(resp *transport.Response, p *config.Profile, secret string, now
 	msg := vendorMessage(resp.Body)
 	// A server that echoes the request in its error must not make us
 	// print the secret.
-	if len(secret) >= 3 {
-		msg = strings.ReplaceAll(msg, secret, "***")
-	}
+	msg = redact.New(secret).String(msg)
 	switch {
 	case resp.Status == http.StatusOK:
 		if looksHTML(resp) {

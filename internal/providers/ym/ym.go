@@ -40,6 +40,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -480,10 +481,7 @@ func statusMessage(rs *responseStatus, secret string) string {
 		msg = rs.ErrorCode
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
-	if len(secret) >= 3 {
-		msg = strings.ReplaceAll(msg, secret, "***")
-		msg = strings.ReplaceAll(msg, url.PathEscape(secret), "***")
-	}
+	msg = redact.New(secret).String(msg)
 	if r := []rune(msg); len(r) > 200 {
 		msg = string(r[:200]) + "…"
 	}
