@@ -102,6 +102,7 @@ func TestScripts(t *testing.T) {
 			"awaithits": cmdAwaitHits,
 			"nosecrets": cmdNoSecrets,
 			"noforms":   cmdNoForms,
+			"setsecret": cmdSetSecret,
 			"awaitfile": cmdAwaitFile,
 			"freeports": cmdFreePorts,
 			"awaithttp": cmdAwaitHTTP,
@@ -361,6 +362,32 @@ func cmdNoForms(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
+}
+
+// setsecret PROFILE NAME VALUE adds a secret field to PROFILE's stored
+// session in the file store (\n in VALUE is a newline), for secrets of a
+// shape no sandbox issues: multi-line, very short. The rest of the record
+// is kept as it is.
+func cmdSetSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: setsecret PROFILE NAME VALUE")
+	}
+	path := filepath.Join(ts.Getenv("SESSIONS"), args[0]+".json")
+	var rec map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(path)), &rec))
+	sess, ok := rec["session"].(map[string]any)
+	if !ok {
+		ts.Fatalf("%s holds no session", path)
+	}
+	fields, _ := sess["secret_fields"].(map[string]any)
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields[args[1]] = strings.ReplaceAll(args[2], `\n`, "\n")
+	sess["secret_fields"] = fields
+	b, err := json.Marshal(rec)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, b, 0o600))
 }
 
 // awaitfile FILE waits (up to 10 s, polling) until FILE exists.
