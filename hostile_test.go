@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -122,6 +123,19 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 				"Message": fmt.Sprintf("cannot use %s %s (headers %v): %s", r.Method, r.URL.EscapedPath(), r.Header, b),
 				"Echo":    string(b),
 			})
+		}
+	case "ctrlchars":
+		h = func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(b), "wrong") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_ = json.NewEncoder(w).Encode(map[string]string{"Message": "denied \x1b]52;c;cHduZWQ=\x07 \u009b2J \u202egnp.exe"})
+				return
+			}
+			claims, _ := json.Marshal(map[string]any{"unique_name": "\x1b]0;pwned\x07alice\u202e", "exp": time.Now().Add(time.Hour).Unix()})
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."+base64.RawURLEncoding.EncodeToString(claims)+".c2ln")
 		}
 	case "redirect":
 		h = func(w http.ResponseWriter, r *http.Request) {
