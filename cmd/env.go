@@ -110,7 +110,12 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 	}
 	s := l.Session
 	var vars []shellenv.Var
+	seen := map[string]bool{}
 	add := func(name, value string, secret bool) {
+		if seen[name] {
+			return // the first definition wins (a field named like a header)
+		}
+		seen[name] = true
 		vars = append(vars, shellenv.Var{Name: prefix + name, Value: value, Secret: secret})
 	}
 	add("BASE_URL", baseURL(l), false)
