@@ -140,9 +140,9 @@ func writeStatus(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time, wi
 		if r.Default {
 			name += " (default)"
 		}
-		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(name), r.Provider, r.modeText, who, r.Store)
-		fmt.Fprintf(&b, "  %s\n", r.Instance)
-		fmt.Fprintf(&b, "  %s\n", sessionStyle(st, r)(sessionText(r, now)))
+		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(name), r.Provider, r.modeText, redact.Text(who), r.Store)
+		fmt.Fprintf(&b, "  %s\n", redact.Text(r.Instance))
+		fmt.Fprintf(&b, "  %s\n", sessionStyle(st, r)(redact.Text(sessionText(r, now))))
 	}
 	io.WriteString(w, ui.Fit(b.String(), width))
 }
