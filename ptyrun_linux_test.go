@@ -21,6 +21,7 @@ import (
 //
 //	ctrl-c     types Ctrl-C
 //	sigterm    sends PROG SIGTERM
+//	sigint     sends PROG SIGINT (kill -INT, not typed)
 //	type=TEXT  types TEXT and Enter
 //
 // When PROG has exited it prints PROG's stdout on stdout, what the terminal
@@ -29,7 +30,7 @@ import (
 // PROG still running 10 s after the action is killed and reported (99).
 func ptyRunMain() {
 	if len(os.Args) < 4 {
-		fmt.Fprintln(os.Stderr, "usage: ptyrun ctrl-c|sigterm|type=TEXT PROMPT PROG [ARGS…]")
+		fmt.Fprintln(os.Stderr, "usage: ptyrun ctrl-c|sigterm|sigint|type=TEXT PROMPT PROG [ARGS…]")
 		os.Exit(2)
 	}
 	action, prompt := os.Args[1], regexp.MustCompile(os.Args[2])
@@ -79,6 +80,8 @@ func ptyRunMain() {
 		_, err = master.Write([]byte{3})
 	case action == "sigterm":
 		err = c.Process.Signal(syscall.SIGTERM)
+	case action == "sigint":
+		err = c.Process.Signal(syscall.SIGINT)
 	case len(action) > 5 && action[:5] == "type=":
 		_, err = master.Write([]byte(action[5:] + "\r"))
 	default:
