@@ -70,8 +70,8 @@ func TestOpenAuto(t *testing.T) {
 				return
 			}
 			n := warn.String()
-			if !strings.HasPrefix(n, "sesame: ") || !strings.Contains(n, tc.notice) ||
-				!strings.Contains(n, "keeping credentials in files under "+dir+" (0600)") || strings.Count(n, "\n") != 1 {
+			if !strings.Contains(n, tc.notice) ||
+				!strings.Contains(n, "keeping credentials in plain-text files, mode 0600, under "+dir) || strings.Count(n, "\n") != 1 {
 				t.Errorf("notice %q, want one line with %q and the folder", n, tc.notice)
 			}
 		})
