@@ -1,0 +1,565 @@
+// Package authproxy is the one place that attaches a vendor credential to a
+// request (SPEC §5). `sesame curl`, `sesame api` and `sesame proxy` all send
+// through it; curl, Python, R and every other client only ever hold the
+// proxy's own per-run token, which is worthless anywhere but on this
+// machine's loopback while the proxy runs.
+//
+// A Proxy forwards to one profile's API origin alone, over sesame's own
+// transport (https, verified TLS, timeouts, --debug redaction). It strips
+// every credential header a client sends and injects the profile's, renews
+// the session once when it expires or the vendor answers with its auth
+// error (replaying a buffered body), streams responses, and refuses the
+// vendor's login paths so that it can never be used to mint or test
+// credentials.
+//
+// It must never: forward to another origin, follow a redirect, pass a
+// vendor's Set-Cookie or session header back to the client, answer with
+// CORS headers, log a header value, a query string or a body, or renew in
+// a loop.
+package authproxy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/session"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// MaxReplay is the largest request body the proxy keeps so that it can send
+// the request again after renewing the session. A larger or streamed body
+// goes straight through; when the vendor then rejects the session, the
+// client gets that answer with the NotReplayedHeader set.
+const MaxReplay = 1 << 20
+
+// peekMax is how much of a small JSON 200 answer is read ahead to let the
+// provider spot an auth error in the body (AMS's rpc exception).
+const peekMax = 64 << 10
+
+// Headers the proxy sets on its answers.
+const (
+	// NotReplayedHeader marks a vendor auth error that was not sent again
+	// because its body was too large or streamed; the session is renewed,
+	// and the client may send the request again.
+	NotReplayedHeader = "Sesame-Not-Replayed"
+	// RefusedHeader marks an answer of the proxy itself (bad token, foreign
+	// Host, login path, …), not of the vendor.
+	RefusedHeader = "Sesame-Refused"
+)
+
+// Sessions is what the proxy needs from the session layer: a usable session
+// (renewed when it has expired) and a replacement for one the server
+// rejected. *session.Manager implements it.
+type Sessions interface {
+	Get(ctx context.Context, p *config.Profile, opts session.GetOptions) (*providers.Session, error)
+	Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error)
+}
+
+// Options configure a Proxy.
+type Options struct {
+	Profile  *config.Profile
+	Provider providers.Provider
+	Sessions Sessions
+	HTTP     *transport.Client
+	// Windows are the profile's renewal windows (AMS idle, YM TTL).
+	Windows providers.Windows
+	// NoRenew makes an expired or rejected session an error (exit 4)
+	// instead of a login.
+	NoRenew bool
+	// Token is the secret clients present as "Authorization: Bearer TOKEN";
+	// empty means a fresh random one (see Token).
+	Token string
+	// AllowMethods, when not empty, are the only methods forwarded.
+	AllowMethods []string
+	// AllowPaths, when not empty, are patterns one of which the request
+	// path must match.
+	AllowPaths []*regexp.Regexp
+	// AllowOrigins are the browser origins whose requests are accepted;
+	// any other request carrying an Origin header is refused.
+	AllowOrigins []string
+	// Log gets one metadata line per request (method, path without query,
+	// status, duration, renewals); nil for none.
+	Log io.Writer
+	// Errors gets what went wrong on the proxy's side (network, renewal),
+	// in words for people; nil for none.
+	Errors io.Writer
+	// Now is the clock (login back-off); nil means time.Now.
+	Now func() time.Time
+}
+
+// Proxy is an authenticating reverse proxy for one profile.
+type Proxy struct {
+	o      Options
+	origin *url.URL // the vendor's API origin: scheme://host[:port]
+	base   string   // the API base path on that origin, e.g. /TDWebApi
+	token  string
+	login  func(normPath string) bool
+	// bodyVerdict is set when the provider reads auth errors from 200
+	// bodies (AMS), so that only then is a body peeked at.
+	bodyVerdict bool
+
+	// hosts are the Host values accepted (DNS rebinding); empty accepts
+	// any (a unix socket).
+	hosts []string
+	self  string // the proxy's own origin, for Location rewriting
+
+	mu      sync.Mutex
+	cur     *providers.Session
+	fetched time.Time
+	fails   int       // renewals failed in a row
+	waitTil time.Time // no renewal before this
+	lastErr error
+}
+
+// New builds a Proxy for the profile in o.
+func New(o Options) (*Proxy, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	baseURL, err := o.Provider.BaseURL(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	u, err := transport.CheckURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	tok := o.Token
+	if tok == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		tok = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return &Proxy{
+		o:      o,
+		origin: &url.URL{Scheme: u.Scheme, Host: u.Host},
+		base:   strings.TrimRight(u.Path, "/"),
+		token:  tok,
+		login:  loginPaths(o.Provider.Name()),
+		bodyVerdict: o.Provider.IsAuthError(http.StatusOK, http.Header{"Content-Type": {"application/json"}},
+			[]byte(`{"__is_rpc_exception__":true,"value":{"detailMessage":"Session has expired, please log in again"}}`)),
+	}, nil
+}
+
+// Token is the secret clients must present.
+func (p *Proxy) Token() string { return p.token }
+
+// BasePath is the API base path clients put after the proxy's address.
+func (p *Proxy) BasePath() string { return p.base }
+
+// Origin is the vendor origin the proxy forwards to.
+func (p *Proxy) Origin() string { return p.origin.String() }
+
+// Bind tells the proxy the address it listens on: only requests whose Host
+// names it (127.0.0.1:PORT or localhost:PORT) are served, and same-origin
+// redirects are rewritten to it. Unix sockets pass "".
+func (p *Proxy) Bind(addr string) {
+	if addr == "" {
+		p.self = "http://localhost"
+		return
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	p.hosts = []string{addr, "localhost:" + port}
+	p.self = "http://" + addr
+}
+
+// Prime fetches the session now, so that a missing or unrenewable session
+// is an error before any client is started.
+func (p *Proxy) Prime(ctx context.Context) error {
+	_, err := p.session(ctx, false)
+	return err
+}
+
+// loginPaths are the vendor paths that mint or test credentials: the proxy
+// refuses them so that no client can use it as a password oracle or get a
+// session of its own. They are matched against the whole path on the
+// origin, lower-cased and fully unescaped (normPath). TDX's
+// api/auth/getuser only reads who the session is, and stays allowed.
+//
+// The table belongs with each provider; it lives here until the provider
+// interface grows a method for it.
+func loginPaths(provider string) func(string) bool {
+	switch provider {
+	case "tdx":
+		return func(p string) bool {
+			_, rest, ok := strings.Cut(p, "/api/auth")
+			return ok && rest != "/getuser"
+		}
+	case "ams":
+		return func(p string) bool {
+			return strings.Contains(p, "userauthentication") || strings.Contains(p, "loginuser")
+		}
+	case "ym":
+		return func(p string) bool { return strings.Contains(p, "/ams/authenticate") }
+	}
+	return func(string) bool { return false }
+}
+
+// normPath is the path as a lenient server might read it: unescaped until
+// stable, backslashes as slashes, lower-cased, dot segments resolved.
+func normPath(raw string) string {
+	s := raw
+	for i := 0; i < 4; i++ {
+		u, err := url.PathUnescape(s)
+		if err != nil || u == s {
+			break
+		}
+		s = u
+	}
+	s = strings.ReplaceAll(s, `\`, "/")
+	return strings.ToLower(path.Clean("/" + s))
+}
+
+// refuse answers for the proxy itself.
+func refuse(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set(RefusedHeader, "1")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "sesame proxy: %s\n", msg)
+}
+
+// ServeHTTP checks the caller, then forwards.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	code, renewals := p.serve(w, r)
+	p.logf(r.Method, r.URL.Path, code, time.Since(start), renewals)
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
+	if len(p.hosts) > 0 && !slices.Contains(p.hosts, strings.ToLower(r.Host)) {
+		refuse(w, http.StatusMisdirectedRequest, "this proxy answers to "+p.hosts[0]+" only")
+		return http.StatusMisdirectedRequest, 0
+	}
+	if r.Method == http.MethodConnect || (r.URL.Host != "" && !slices.Contains(p.hosts, strings.ToLower(r.URL.Host))) {
+		refuse(w, http.StatusForbidden, "forwards to "+p.origin.String()+" only")
+		return http.StatusForbidden, 0
+	}
+	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(p.o.AllowOrigins, o) {
+		refuse(w, http.StatusForbidden, "requests from web pages (Origin header) are refused")
+		return http.StatusForbidden, 0
+	}
+	if !p.authorized(r.Header.Values("Authorization")) {
+		refuse(w, http.StatusUnauthorized, "missing or wrong proxy token: send Authorization: Bearer $SESAME_PROXY_TOKEN")
+		return http.StatusUnauthorized, 0
+	}
+	if len(p.o.AllowMethods) > 0 && !slices.ContainsFunc(p.o.AllowMethods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
+		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed (--allow-method)")
+		return http.StatusMethodNotAllowed, 0
+	}
+	if len(p.o.AllowPaths) > 0 && !slices.ContainsFunc(p.o.AllowPaths, func(re *regexp.Regexp) bool { return re.MatchString(r.URL.Path) }) {
+		refuse(w, http.StatusForbidden, "path is not allowed (--allow-path)")
+		return http.StatusForbidden, 0
+	}
+	resp, renewals, err := p.Forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
+	if err != nil {
+		var re *Refusal
+		if errors.As(err, &re) {
+			refuse(w, re.Code, re.Msg)
+			return re.Code, renewals
+		}
+		p.errorf("%v", err)
+		code := http.StatusBadGateway
+		if errors.Is(err, errSession) {
+			code = http.StatusServiceUnavailable
+		}
+		refuse(w, code, err.Error())
+		return code, renewals
+	}
+	defer resp.Body.Close()
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	buf := bufPool.Get().(*[]byte)
+	_, _ = io.CopyBuffer(w, resp.Body, *buf)
+	bufPool.Put(buf)
+	return resp.StatusCode, renewals
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// authorized compares in constant time; any one Authorization value may
+// carry the token (curl sends a user's own -H Authorization beside it).
+func (p *Proxy) authorized(values []string) bool {
+	want := []byte("Bearer " + p.token)
+	ok := 0
+	for _, v := range values {
+		ok |= subtle.ConstantTimeCompare([]byte(strings.TrimSpace(v)), want)
+	}
+	return ok == 1
+}
+
+// Refusal is a request the proxy will not forward.
+type Refusal struct {
+	Code int
+	Msg  string
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// errSession marks a failure to get or renew the session.
+var errSession = errors.New("session")
+
+type sessionError struct{ err error }
+
+func (e *sessionError) Error() string   { return e.err.Error() }
+func (e *sessionError) Unwrap() []error { return []error{e.err, errSession} }
+func sessionErr(err error) error        { return &sessionError{err} }
+func (p *Proxy) logf(m, pth string, code int, d time.Duration, renewals int) {
+	if p.o.Log == nil {
+		return
+	}
+	fmt.Fprintf(p.o.Log, "sesame proxy: %s %s %d %s renewals=%d\n", m, pth, code, d.Round(time.Microsecond), renewals)
+}
+
+func (p *Proxy) errorf(format string, args ...any) {
+	if p.o.Errors != nil {
+		fmt.Fprintf(p.o.Errors, "sesame: "+format+"\n", args...)
+	}
+}
+
+// stripRequest are the client headers never forwarded: credentials (the
+// proxy's token among them) and hop-by-hop headers.
+var stripRequest = []string{
+	"Authorization", "Proxy-Authorization", "Cookie", "Session-Header", "X-Ss-Id", "X-App-Id",
+	"Connection", "Proxy-Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Origin", "Referer", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+}
+
+// stripResponse are the vendor headers never passed back: anything that
+// would hand the client a vendor session, CORS grants, hop-by-hop headers.
+var stripResponse = []string{
+	"Set-Cookie", "Set-Cookie2", "Session-Header", "X-Ss-Id", "Authorization", "WWW-Authenticate",
+	"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+	"Access-Control-Allow-Methods", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
+	"Connection", "Keep-Alive", "Proxy-Authenticate", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// Forward sends one request to the vendor with the profile's credentials
+// and returns the vendor's answer, its body unread: target's path and query
+// are taken on the vendor's origin, hdr is the client's headers (credentials
+// are stripped from a copy), body is read as the request goes out. size is
+// the body's length when known, else -1. renewals counts the logins made.
+//
+// A login path gets a *Refusal. An answer that means "log in again" renews
+// the session once and, when the body was at most MaxReplay bytes, sends
+// the request again; the caller sees only that second answer.
+func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, int, error) {
+	raw := target.EscapedPath()
+	if raw == "" {
+		raw = "/"
+	}
+	if p.login(normPath(raw)) {
+		return nil, 0, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
+	}
+	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: target.Path, RawPath: target.RawPath, RawQuery: target.RawQuery}
+	h := hdr.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for _, k := range stripRequest {
+		h.Del(k)
+	}
+	// Keep what can be sent twice.
+	var buffered []byte
+	replayable := true
+	if body != nil && body != http.NoBody {
+		if size > MaxReplay {
+			replayable = false
+		} else {
+			b, err := io.ReadAll(io.LimitReader(body, MaxReplay+1))
+			if err != nil {
+				return nil, 0, fmt.Errorf("reading the request body: %w", err)
+			}
+			if len(b) > MaxReplay {
+				replayable = false
+				body = io.MultiReader(bytes.NewReader(b), body)
+				size = -1
+			} else {
+				buffered, body, size = b, nil, int64(len(b))
+			}
+		}
+	} else {
+		body, size = nil, 0
+	}
+	renewals := 0
+	s, err := p.session(ctx, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		var rd io.Reader = body
+		if replayable {
+			rd = bytes.NewReader(buffered)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, out.String(), rd)
+		if err != nil {
+			return nil, renewals, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
+		}
+		req.ContentLength = size
+		if size == 0 {
+			req.Body = http.NoBody
+		}
+		req.Header = h.Clone()
+		for _, sh := range p.o.Provider.Headers(p.o.Profile, s) {
+			req.Header.Set(sh.Name, sh.Value)
+		}
+		p.o.HTTP.AddSecret(s.Secrets()...)
+		resp, err := p.o.HTTP.Stream(req)
+		if err != nil {
+			return nil, renewals, err
+		}
+		peek := p.peek(resp)
+		if attempt > 0 || !p.o.Provider.IsAuthError(resp.StatusCode, resp.Header, peek) {
+			p.finish(resp)
+			return resp, renewals, nil
+		}
+		// The vendor says the session is over: renew once.
+		ns, err := p.renew(ctx, s)
+		if err != nil {
+			resp.Body.Close()
+			return nil, renewals, err
+		}
+		renewals++
+		s = ns
+		if !replayable {
+			p.finish(resp)
+			resp.Header.Set(NotReplayedHeader, "the session was renewed; the request body was too large to send again: repeat the request")
+			return resp, renewals, nil
+		}
+		resp.Body.Close()
+	}
+}
+
+// peek reads the start of a small JSON 200 answer, for providers that
+// report auth errors in such bodies (AMS); the client still gets the whole
+// body. A large, compressed or non-JSON answer is never held back.
+func (p *Proxy) peek(resp *http.Response) []byte {
+	if !p.bodyVerdict || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	enc := resp.Header.Get("Content-Encoding")
+	if !strings.Contains(ct, "json") || (enc != "" && enc != "identity") || resp.ContentLength > peekMax {
+		return nil
+	}
+	n := int64(peekMax)
+	if resp.ContentLength >= 0 {
+		n = resp.ContentLength
+	}
+	br := bufio.NewReaderSize(resp.Body, int(n)+16)
+	b, _ := br.Peek(int(n))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, resp.Body}
+	return b
+}
+
+// finish makes a vendor answer fit to hand to a client: no vendor session,
+// no CORS grant, same-origin redirects pointed at the proxy.
+func (p *Proxy) finish(resp *http.Response) {
+	for _, k := range stripResponse {
+		resp.Header.Del(k)
+	}
+	if loc := resp.Header.Get("Location"); loc != "" && p.self != "" {
+		if u, err := p.origin.Parse(loc); err == nil && strings.EqualFold(u.Scheme, p.origin.Scheme) && strings.EqualFold(u.Host, p.origin.Host) {
+			// A relative Location resolves against the proxy as it is.
+			if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+				u.Scheme, u.Host = "", ""
+				resp.Header.Set("Location", p.self+u.String())
+			}
+		}
+	}
+}
+
+// session is the session to send with: the one held in memory while it is
+// fresh, else the stored one (renewed by the session layer when expired).
+// Reading the store again at least once a minute picks up a session another
+// sesame renewed and keeps AMS's idle clock (LastUsed) moving.
+func (p *Proxy) session(ctx context.Context, force bool) (*providers.Session, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.o.Now()
+	if !force && p.cur != nil && now.Sub(p.fetched) < time.Minute {
+		until := p.o.Provider.ValidUntil(p.cur, p.o.Windows)
+		if until.IsZero() || now.Before(until) {
+			return p.cur, nil
+		}
+	}
+	if err := p.backoff(now); err != nil {
+		return nil, err
+	}
+	s, err := p.o.Sessions.Get(ctx, p.o.Profile, session.GetOptions{NoRenew: p.o.NoRenew})
+	if err != nil {
+		p.failed(now, err)
+		return nil, sessionErr(err)
+	}
+	p.cur, p.fetched, p.fails = s, now, 0
+	return s, nil
+}
+
+// renew replaces a session the vendor rejected.
+func (p *Proxy) renew(ctx context.Context, rejected *providers.Session) (*providers.Session, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.o.Now()
+	if p.cur != nil && p.cur.Token != rejected.Token {
+		return p.cur, nil // another request renewed it meanwhile
+	}
+	if p.o.NoRenew {
+		return nil, sessionErr(fmt.Errorf("the vendor rejected the session of profile %s and --no-renew was given", p.o.Profile.Name))
+	}
+	if err := p.backoff(now); err != nil {
+		return nil, err
+	}
+	s, err := p.o.Sessions.Renew(ctx, p.o.Profile, rejected.Token)
+	if err != nil {
+		p.failed(now, err)
+		return nil, sessionErr(err)
+	}
+	p.cur, p.fetched, p.fails = s, now, 0
+	return s, nil
+}
+
+// backoff refuses to log in again soon after failed logins: 1 s after the
+// first, doubling to 5 minutes, so that a busy client cannot hammer the
+// vendor's login (TDX allows 60 a minute per address) or lock the account.
+func (p *Proxy) backoff(now time.Time) error {
+	if p.fails > 0 && now.Before(p.waitTil) {
+		return sessionErr(fmt.Errorf("%w (not trying again for %s)", p.lastErr, p.waitTil.Sub(now).Round(time.Second)))
+	}
+	return nil
+}
+
+func (p *Proxy) failed(now time.Time, err error) {
+	p.fails++
+	d := time.Second << min(p.fails-1, 9)
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	p.waitTil, p.lastErr = now.Add(d), err
+}

@@ -1,0 +1,326 @@
+package authproxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/session"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// fakeSessions hands out numbered tokens; Renew makes the next one.
+type fakeSessions struct {
+	n, renewals atomic.Int64
+	fail        atomic.Bool
+}
+
+func (f *fakeSessions) sess() *providers.Session {
+	return &providers.Session{Provider: "tdx", Token: "tok" + string(rune('0'+f.n.Load())), IssuedAt: time.Now()}
+}
+
+func (f *fakeSessions) Get(context.Context, *config.Profile, session.GetOptions) (*providers.Session, error) {
+	return f.sess(), nil
+}
+
+func (f *fakeSessions) Renew(context.Context, *config.Profile, string) (*providers.Session, error) {
+	f.renewals.Add(1)
+	if f.fail.Load() {
+		return nil, errors.New("wrong password")
+	}
+	f.n.Add(1)
+	return f.sess(), nil
+}
+
+// vendor is a TDX-shaped upstream: it accepts "Bearer tok1" and later
+// tokens, answers 401 to tok0, and records what it saw.
+type vendor struct {
+	seen atomic.Pointer[http.Request]
+	body atomic.Pointer[[]byte]
+	srv  *httptest.Server
+}
+
+func newVendor(t *testing.T, h http.HandlerFunc) *vendor {
+	v := &vendor{}
+	v.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		v.body.Store(&b)
+		v.seen.Store(r)
+		h(w, r)
+	}))
+	t.Cleanup(v.srv.Close)
+	return v
+}
+
+func newProxy(t *testing.T, prov string, upstream string, fs *fakeSessions, mod func(*Options)) (*Proxy, *httptest.Server) {
+	t.Helper()
+	pv, err := registry.Get(prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := transport.New(transport.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &config.Profile{Name: prov, Provider: prov, URL: upstream, Mode: pv.Modes()[0], Username: "u"}
+	o := Options{Profile: p, Provider: pv, Sessions: fs, HTTP: hc}
+	if mod != nil {
+		mod(&o)
+	}
+	px, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(px)
+	t.Cleanup(srv.Close)
+	px.Bind(strings.TrimPrefix(srv.URL, "http://"))
+	return px, srv
+}
+
+func do(t *testing.T, method, u, token string, body io.Reader, hdr map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func tdxOK(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") == "Bearer tok0" || r.Header.Get("Authorization") == "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Set-Cookie", "vendor=secret")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	io.WriteString(w, "ok "+r.Header.Get("Authorization"))
+}
+
+func TestGate(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	base := srv.URL + "/TDWebApi"
+	cases := []struct {
+		name   string
+		path   string
+		token  string
+		hdr    map[string]string
+		status int
+	}{
+		{"no token", "/api/x", "", nil, 401},
+		{"wrong token", "/api/x", px.Token() + "x", nil, 401},
+		{"foreign host", "/api/x", px.Token(), map[string]string{"Host": "evil.example:80"}, 421},
+		{"origin", "/api/x", px.Token(), map[string]string{"Origin": "https://evil.example"}, 403},
+		{"login", "/api/auth/login", px.Token(), nil, 403},
+		{"loginadmin", "/api/auth/loginadmin", px.Token(), nil, 403},
+		{"auth", "/api/auth", px.Token(), nil, 403},
+		{"escaped login", "/api/%61uth/login", px.Token(), nil, 403},
+		{"backslash login", `/api\auth\login`, px.Token(), nil, 403},
+		{"getuser ok", "/api/auth/getuser", px.Token(), nil, 200},
+		{"ok", "/api/x", px.Token(), nil, 200},
+	}
+	for _, c := range cases {
+		resp := do(t, "GET", base+c.path, c.token, nil, c.hdr)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: HTTP %d, want %d", c.name, resp.StatusCode, c.status)
+		}
+		if resp.Header.Get("Access-Control-Allow-Origin") != "" || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: CORS or cookie header passed back", c.name)
+		}
+	}
+}
+
+func TestStripsAndInjects(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	resp := do(t, "GET", srv.URL+"/TDWebApi/api/x?q=1", px.Token(), nil, map[string]string{
+		"Cookie": "a=b", "X-SS-ID": "x", "Session-Header": "s", "X-APP-ID": "y", "Accept": "application/json",
+	})
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "ok Bearer tok1" {
+		t.Fatalf("body %q", b)
+	}
+	r := v.seen.Load()
+	for _, h := range []string{"Cookie", "X-Ss-Id", "Session-Header", "X-App-Id"} {
+		if r.Header.Get(h) != "" {
+			t.Errorf("%s reached the vendor", h)
+		}
+	}
+	if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer tok1" {
+		t.Errorf("vendor saw Authorization %q", got)
+	}
+	if r.URL.RawQuery != "q=1" || r.Header.Get("Accept") != "application/json" {
+		t.Errorf("query or header lost: %v", r.URL)
+	}
+}
+
+func TestRenewOnceAndReplay(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{} // tok0 is rejected
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	resp := do(t, "POST", srv.URL+"/TDWebApi/api/tickets", px.Token(), strings.NewReader(`{"a":1}`), nil)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "ok Bearer tok1" || fs.renewals.Load() != 1 {
+		t.Fatalf("HTTP %d %q renewals %d", resp.StatusCode, b, fs.renewals.Load())
+	}
+	if got := *v.body.Load(); string(got) != `{"a":1}` {
+		t.Fatalf("replayed body %q", got)
+	}
+
+	// A vendor that rejects every session: one renewal, no loop.
+	v2 := newVendor(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
+	fs2 := &fakeSessions{}
+	px2, srv2 := newProxy(t, "tdx", v2.srv.URL, fs2, nil)
+	resp = do(t, "GET", srv2.URL+"/TDWebApi/api/x", px2.Token(), nil, nil)
+	if resp.StatusCode != 401 || fs2.renewals.Load() != 1 {
+		t.Fatalf("HTTP %d renewals %d", resp.StatusCode, fs2.renewals.Load())
+	}
+}
+
+func TestLargeBodyNotReplayed(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	big := bytes.Repeat([]byte("x"), MaxReplay+1)
+	resp := do(t, "POST", srv.URL+"/TDWebApi/api/upload", px.Token(), bytes.NewReader(big), nil)
+	if resp.StatusCode != 401 || resp.Header.Get(NotReplayedHeader) == "" || fs.renewals.Load() != 1 {
+		t.Fatalf("HTTP %d, %q, renewals %d", resp.StatusCode, resp.Header.Get(NotReplayedHeader), fs.renewals.Load())
+	}
+	// The next request uses the renewed session.
+	resp = do(t, "POST", srv.URL+"/TDWebApi/api/upload", px.Token(), bytes.NewReader(big), nil)
+	if resp.StatusCode != 200 || len(*v.body.Load()) != len(big) {
+		t.Fatalf("second: HTTP %d", resp.StatusCode)
+	}
+}
+
+func TestAMSRPCExceptionOn200(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		if r.Header.Get("Session-Header") == "tok0" {
+			io.WriteString(w, `{"__is_rpc_exception__":true,"value":{"detailMessage":"Your session has expired. Please log in again."}}`)
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	})
+	fs := &fakeSessions{}
+	px, srv := newProxy(t, "ams", v.srv.URL+"/sandbox", fs, nil)
+	resp := do(t, "POST", srv.URL+"/sandbox/api/v2/x", px.Token(), strings.NewReader("{}"), nil)
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != `{"ok":true}` || fs.renewals.Load() != 1 {
+		t.Fatalf("%q renewals %d", b, fs.renewals.Load())
+	}
+	resp = do(t, "POST", srv.URL+"/sandbox/api/v1/userauthentication", px.Token(), nil, nil)
+	if resp.StatusCode != 403 {
+		t.Fatalf("login path: HTTP %d", resp.StatusCode)
+	}
+}
+
+func TestLocationRewrite(t *testing.T) {
+	t.Parallel()
+	var vendorURL string
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/TDWebApi/same":
+			w.Header().Set("Location", vendorURL+"/TDWebApi/there?x=1")
+		case "/TDWebApi/other":
+			w.Header().Set("Location", "https://elsewhere.example/x")
+		}
+		w.WriteHeader(302)
+	})
+	vendorURL = v.srv.URL
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{"/same": srv.URL + "/TDWebApi/there?x=1", "/other": "https://elsewhere.example/x"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/TDWebApi"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+px.Token())
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("%s: Location %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestAllowListsAndBackoff(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
+	fs := &fakeSessions{}
+	fs.fail.Store(true)
+	start := time.Now()
+	var off atomic.Int64
+	clock := func() time.Time { return start.Add(time.Duration(off.Load())) }
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, func(o *Options) {
+		o.AllowMethods = []string{"GET"}
+		o.Now = clock
+	})
+	if resp := do(t, "DELETE", srv.URL+"/TDWebApi/api/x", px.Token(), nil, nil); resp.StatusCode != 405 {
+		t.Fatalf("DELETE: HTTP %d", resp.StatusCode)
+	}
+	for i := 0; i < 3; i++ {
+		resp := do(t, "GET", srv.URL+"/TDWebApi/api/x", px.Token(), nil, nil)
+		if resp.StatusCode != 503 {
+			t.Fatalf("failed renewal: HTTP %d", resp.StatusCode)
+		}
+	}
+	if got := fs.renewals.Load(); got != 1 {
+		t.Fatalf("renewals during back-off = %d, want 1", got)
+	}
+	off.Store(int64(2 * time.Second))
+	do(t, "GET", srv.URL+"/TDWebApi/api/x", px.Token(), nil, nil)
+	if got := fs.renewals.Load(); got != 2 {
+		t.Fatalf("renewals after back-off = %d, want 2", got)
+	}
+}
+
+func TestNormPath(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"/TDWebApi/api/%2561uth/login": "/tdwebapi/api/auth/login",
+		`/a\b/../c`:                    "/a/c",
+	} {
+		if got := normPath(in); got != want {
+			t.Errorf("normPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	_ = url.URL{}
+}
