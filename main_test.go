@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 				slept.Add(int64(d))
 				return ctx.Err()
 			})
+			writeRSS()
 			// The exit code, for the script's `status N` (testscript keeps
 			// only "failed or not").
 			if work := os.Getenv("WORK"); work != "" {
@@ -89,7 +90,7 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: withCmds(proxyCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox":   cmdSandbox,
 			"clock":     cmdClock,
 			"logins":    cmdLogins,
@@ -106,7 +107,7 @@ func TestScripts(t *testing.T) {
 			"awaitfile": cmdAwaitFile,
 			"freeports": cmdFreePorts,
 			"awaithttp": cmdAwaitHTTP,
-		},
+		}),
 	})
 }
 

@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,9 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/authproxy"
 	"github.com/sesame-cli/sesame/internal/redact"
-	"github.com/sesame-cli/sesame/internal/session"
-	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 type apiOptions struct {
@@ -55,11 +56,11 @@ An HTTP status of 400 or more exits 1 after printing the body.`,
 }
 
 func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
-	l, err := app.session(ctx, "", session.GetOptions{NoRenew: opts.NoRenew})
+	p, err := app.resolveProfile("")
 	if err != nil {
 		return err
 	}
-	base, err := l.Provider.BaseURL(l.Profile)
+	base, err := baseOf(p)
 	if err != nil {
 		return err
 	}
@@ -103,49 +104,57 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if body != nil && extra.Get("Content-Type") == "" {
 		extra.Set("Content-Type", "application/json")
 	}
-	hc, err := app.HTTP()
+	// The same door as curl and proxy: the authenticating proxy's Forward,
+	// in-process.
+	px, err := app.newAuthProxy(p, authproxy.Options{NoRenew: opts.NoRenew})
 	if err != nil {
 		return err
 	}
-	send := func() (*transport.Response, error) {
-		h := extra.Clone()
-		for _, sh := range l.Headers() {
-			h.Set(sh.Name, sh.Value)
-		}
-		hc.AddSecret(l.Session.Secrets()...)
-		return hc.Do(ctx, &transport.Request{Method: method, URL: target, Header: h, Body: body})
-	}
-	resp, err := send()
+	u, err := url.Parse(target)
 	if err != nil {
+		return usageErr("%q: %v", opts.Path, err)
+	}
+	resp, _, err := px.Forward(ctx, method, u, extra, bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		var re *authproxy.Refusal
+		if errors.As(err, &re) {
+			return usageErr("%s", re.Msg)
+		}
 		return err
 	}
-	if l.Provider.IsAuthError(resp.Status, resp.Header, resp.Body) {
-		mgr, err := app.Sessions()
-		if err != nil {
-			return err
-		}
-		if opts.NoRenew {
-			return clierr.New(clierr.NoSession, "the server rejected the session of profile %s (HTTP %d) and --no-renew was given", l.Profile.Name, resp.Status)
-		}
-		s, err := mgr.Renew(ctx, l.Profile, l.Session.Token)
-		if err != nil {
-			return err
-		}
-		l.Session = s
-		if resp, err = send(); err != nil {
-			return err
-		}
+	defer resp.Body.Close()
+	last, err := copyTail(app.IO.Out, resp.Body)
+	if err != nil {
+		return clierr.New(clierr.Network, "reading the answer from %s: %v", originOf(target), err)
 	}
-	if _, err := app.IO.Out.Write(resp.Body); err != nil {
-		return err
-	}
-	if len(resp.Body) > 0 && resp.Body[len(resp.Body)-1] != '\n' && app.IO.OutTTY {
+	if last != 0 && last != '\n' && app.IO.OutTTY {
 		fmt.Fprintln(app.IO.Out)
 	}
-	if resp.Status >= 400 {
-		return clierr.New(clierr.Unexpected, "HTTP %d from %s", resp.Status, originOf(target))
+	if resp.StatusCode >= 400 {
+		return clierr.New(clierr.Unexpected, "HTTP %d from %s", resp.StatusCode, originOf(target))
 	}
 	return nil
+}
+
+// copyTail streams r to w and returns the last byte written (0 for none).
+func copyTail(w io.Writer, r io.Reader) (byte, error) {
+	buf := make([]byte, 32<<10)
+	var last byte
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			last = buf[n-1]
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return last, werr
+			}
+		}
+		if err == io.EOF {
+			return last, nil
+		}
+		if err != nil {
+			return last, err
+		}
+	}
 }
 
 // resolveAgainst resolves a request path against the API base: "/x" is

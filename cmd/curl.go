@@ -1,47 +1,50 @@
 package cmd
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sesame-cli/sesame/internal/authproxy"
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/curlargs"
-	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
-	"github.com/sesame-cli/sesame/internal/session"
 )
 
 func newCurlCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "curl [CURL ARGS…]",
-		Short: "Run curl with the profile's auth headers added",
-		Long: `Run the system curl with every argument passed through untouched and the
-profile's auth headers added. sesame's own flags go before 'curl'.
+		Short: "Run curl against the profile's API through sesame's authenticating proxy",
+		Long: `Run the system curl with every argument passed through, its requests to the
+profile's API going through an authenticating proxy that sesame runs on
+127.0.0.1 for this one run. curl never holds a vendor credential: the proxy
+adds the session's headers on its way to the vendor. sesame's own flags go
+before 'curl'.
 
   - A URL that starts with / is relative to the profile's API base:
     {url}/TDWebApi for TDX, the app URL for AMS, {url}/Ams/{ClientID} for YM.
-  - The headers reach curl through a config it reads from a pipe (-K), never
-    through its argv or environment.
-  - Only URLs on the profile's own origin (scheme, host, port) get them; any
-    other URL runs without credentials, and sesame says so.
-  - With -L, sesame follows redirects itself: a hop to another origin gets no
-    credentials, and a redirect from https to http is refused.
-  - When the server says the session expired, sesame logs in again and repeats
-    the request once (not when its body came from stdin); you see only the
-    final response.
+    URLs on the profile's own origin go through the proxy too.
+  - Any other URL is left as it is and gets nothing from sesame.
+  - curl runs with -q (no ~/.curlrc) and gets only a token for the proxy,
+    valid for this run, in a config it reads from a pipe (-K).
+  - curl follows redirects itself when you ask it to (-L); a redirect within
+    the API comes back pointing at the proxy.
+  - When the session has expired or the server rejects it, sesame logs in
+    again and repeats the request once (when its body is at most 1 MiB);
+    you see only the final response.
+  - TLS to the vendor is sesame's: --cacert / SESAME_CA_FILE (a --cacert
+    among curl's arguments is used too); curl's -k does not loosen it.
 The exit code is curl's own.`,
 		Example: `  sesame curl /api/auth/getuser
   sesame -p ams curl -sS -X POST /api/v2/person/search -H 'Content-Type: application/json' -d @query.json
@@ -91,31 +94,24 @@ func splitCurl(app *App, root *cobra.Command, args []string) (curlArgs []string,
 	return nil, false, nil
 }
 
-// curlResult is one run of curl, its output held back until sesame knows it
-// is the final response.
-type curlResult struct {
-	code     int
-	stdout   []byte
-	headers  []byte // the -D dump of this run
-	status   int
-	location string
-}
+// errNoCurl points to the way of using a session without curl.
+var errNoCurl = clierr.New(clierr.Unexpected, "curl is not on PATH; install it, or give the session to another client: sesame token show --format curl (a curl config for curl -K -), or sesame proxy")
 
 func runCurl(ctx context.Context, app *App, argv []string) error {
 	curlPath, err := exec.LookPath("curl")
 	if err != nil {
-		return clierr.New(clierr.Unexpected, "curl is not on PATH; install it, or give the headers to another client: sesame token show --format header (or --format curl for a curl config)")
+		return errNoCurl
 	}
 	a := curlargs.Parse(argv)
+	urls := a.URLs()
+	if len(urls) == 0 {
+		// curl --version, --help, or URLs in the caller's own -K config:
+		// nothing for sesame to do, and nothing handed over.
+		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
+	}
 	c, err := app.Config()
 	if err != nil {
 		return err
-	}
-	urls := a.URLs()
-	if len(urls) == 0 {
-		// curl --version, --help, or URLs hidden in the caller's own -K
-		// config: nothing for sesame to authenticate.
-		return app.curlPlain(curlPath, a.Argv())
 	}
 	relative := false
 	for _, u := range urls {
@@ -140,116 +136,176 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 			return err
 		}
 		fmt.Fprintf(app.IO.ErrOut, "sesame: no profile for this request (%v); running curl without credentials\n", firstLine(err.Error()))
-		return app.curlPlain(curlPath, a.Argv())
+		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
 	}
 	base, err := baseOf(p)
 	if err != nil {
 		return err
 	}
-	for i, u := range urls {
-		if strings.HasPrefix(u, "/") {
-			a.SetURL(i, strings.TrimRight(base, "/")+u)
-		}
+	if a.CACert != "" && app.caFile() == "" {
+		app.CAFile = a.CACert // the vendor's TLS is sesame's to check
 	}
-	urls = a.URLs()
-	for _, u := range urls {
-		if !sameOrigin(u, base) {
-			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): running curl without credentials\n", originOf(u), p.Name, originOf(base))
-			return app.curlPlain(curlPath, a.Argv())
-		}
+	var log *os.File
+	if app.Debug || app.Getenv("SESAME_DEBUG") == "1" {
+		log = os.Stderr
 	}
-	switch {
-	case a.Next || (a.Location && len(urls) > 1):
-		fmt.Fprintln(app.IO.ErrOut, "sesame: --next, or -L with several URLs, is not supported with credentials: running curl without them")
-		return app.curlPlain(curlPath, a.Argv())
-	}
-
-	l, err := app.sessionFor(ctx, p, session.GetOptions{})
+	lp, err := app.startProxy(ctx, p, authproxy.Options{Errors: app.IO.ErrOut, Log: writerOrNil(log)}, "127.0.0.1:0", "")
 	if err != nil {
 		return err
 	}
-	argvRun := a.Argv()
-	if a.Location {
-		argvRun = a.WithoutLocation()
+	defer lp.Close()
+	proxied := 0
+	for i, u := range urls {
+		switch {
+		case strings.HasPrefix(u, "/"):
+			a.SetURL(i, lp.URL+lp.Proxy.BasePath()+u)
+			proxied++
+		case sameOrigin(u, base):
+			a.SetURL(i, onProxy(u, lp.URL))
+			proxied++
+		default:
+			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): curl sends it no credentials\n", originOf(u), p.Name, originOf(base))
+		}
 	}
-	maxHops := 50 // curl's default --max-redirs
-	if a.MaxRedirs >= 0 {
-		maxHops = a.MaxRedirs
+	if proxied == 0 {
+		lp.Close()
+		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
 	}
-	cur := urls[0]
-	renewed := false
-	for hop := 0; ; {
-		creds := sameOrigin(cur, base)
-		if hop > 0 {
-			argvRun[a.URLIndex(0)] = cur
+	return app.runCurlChild(ctx, curlPath, withConfigs(a), curlProxyConfig(lp.Proxy.Token(), app.Getenv))
+}
+
+// onProxy moves a URL of the vendor's origin onto the proxy.
+func onProxy(raw, proxyURL string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	pu, _ := url.Parse(proxyURL)
+	u.Scheme, u.Host, u.User = pu.Scheme, pu.Host, nil
+	return u.String()
+}
+
+// withConfigs puts sesame's -K config after each --next too: options after
+// --next start afresh, and each request to the proxy needs the token. The
+// configs are fds 3, 4, … (curlConfigPath).
+func withConfigs(a *curlargs.Args) []string {
+	argv := a.Argv()
+	nexts := a.Nexts()
+	out := make([]string, 0, len(argv)+2*len(nexts))
+	k := 1
+	for i, arg := range argv {
+		out = append(out, arg)
+		if len(nexts) > 0 && nexts[0] == i {
+			nexts = nexts[1:]
+			out = append(out, "-K", curlConfigPath(k))
+			k++
 		}
-		var cfg string
-		if creds {
-			cfg = curlConfig(l.Headers())
+	}
+	return out
+}
+
+// curlConfigPath is where curl reads sesame's n-th config: an inherited
+// pipe on Unix (fd 3+n); on Windows, a temp file (see runCurlChild).
+func curlConfigPath(n int) string { return fmt.Sprintf("/dev/fd/%d", 3+n) }
+
+// curlProxyConfig is all curl gets from sesame: the per-run proxy token,
+// and the proxy's address excluded from any HTTP proxy curl would use.
+func curlProxyConfig(token string, getenv func(string) string) string {
+	noProxy := []string{"127.0.0.1", "localhost"}
+	for _, k := range []string{"NO_PROXY", "no_proxy"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			noProxy = append(noProxy, v)
 		}
-		res, err := app.curlOnce(curlPath, argvRun, cfg)
-		if err != nil {
-			return err
+	}
+	return fmt.Sprintf("header = \"Authorization: Bearer %s\"\nnoproxy = \"%s\"\n", token, curlEscape(strings.Join(noProxy, ",")))
+}
+
+// runCurlChild runs curl with -q first (no ~/.curlrc) and, when cfg is set,
+// hands cfg over on pipes (fds 3, 4, … one per -K sesame placed) — or, on
+// Windows, in a 0600 temp file removed as soon as curl exits (its token is
+// worthless once this run's proxy stops). Signals reach curl; its exit code
+// comes back.
+func (a *App) runCurlChild(ctx context.Context, curlPath string, argv []string, cfg string) error {
+	args := []string{"-q"}
+	var extra []*os.File
+	var cleanup []func()
+	defer func() {
+		for _, f := range cleanup {
+			f()
 		}
-		if creds && !renewed && l.Provider.IsAuthError(res.status, nil, res.stdout) {
-			renewed = true
-			if a.StdinBody {
-				app.flushCurl(a, res)
-				if _, err := app.renewAfterReject(ctx, l); err != nil {
+	}()
+	if cfg != "" {
+		n := 1
+		for _, s := range argv {
+			if s == curlConfigPath(n) {
+				n++
+			}
+		}
+		args = append(args, "-K", curlConfigPath(0))
+		for i := 0; i < n; i++ {
+			if runtime.GOOS == "windows" {
+				f, err := os.CreateTemp("", "sesame-curl-*")
+				if err != nil {
 					return err
 				}
-				fmt.Fprintln(app.IO.ErrOut, "sesame: the session had expired and is renewed now, but this request read its body from stdin and cannot be sent again: run it again")
-				return &passThrough{code: res.code}
+				_, werr := f.WriteString(cfg)
+				f.Close()
+				cleanup = append(cleanup, func() { os.Remove(f.Name()) })
+				if werr != nil {
+					return werr
+				}
+				if i == 0 {
+					args[len(args)-1] = f.Name()
+				} else {
+					for j, s := range argv {
+						if s == curlConfigPath(i) {
+							argv[j] = f.Name()
+						}
+					}
+				}
+				continue
 			}
-			s, err := app.renewAfterReject(ctx, l)
+			r, w, err := os.Pipe()
 			if err != nil {
 				return err
 			}
-			l.Session = s
-			continue
+			go func() {
+				_, _ = w.WriteString(cfg)
+				w.Close()
+			}()
+			extra = append(extra, r)
+			cleanup = append(cleanup, func() { r.Close() })
 		}
-		if a.Location && res.status >= 300 && res.status < 400 && res.location != "" {
-			next, err := url.Parse(cur)
-			if err == nil {
-				next, err = next.Parse(res.location)
-			}
-			switch {
-			case err != nil:
-				app.flushCurl(a, res)
-				return clierr.New(clierr.Unexpected, "unreadable redirect location from %s", originOf(cur))
-			case hop >= maxHops:
-				app.flushCurl(a, res)
-				fmt.Fprintf(app.IO.ErrOut, "sesame: maximum (%d) redirects followed\n", maxHops)
-				return &passThrough{code: 47} // curl's CURLE_TOO_MANY_REDIRECTS
-			case strings.EqualFold(mustParse(cur).Scheme, "https") && strings.EqualFold(next.Scheme, "http"):
-				app.flushCurl(a, res)
-				return clierr.New(clierr.Unexpected, "refusing a redirect from https to http (%s): it would send the request in the clear", originOf(next.String()))
-			case a.Body && res.status != http.StatusSeeOther:
-				app.flushCurl(a, res)
-				fmt.Fprintf(app.IO.ErrOut, "sesame: not following a redirect of a request with a body (HTTP %d to %s)\n", res.status, originOf(next.String()))
-				return &passThrough{code: res.code}
-			}
-			if !sameOrigin(next.String(), base) {
-				fmt.Fprintf(app.IO.ErrOut, "sesame: redirect to %s, another origin: following it without credentials\n", originOf(next.String()))
-			}
-			cur = next.String()
-			hop++
-			continue
-		}
-		app.flushCurl(a, res)
-		if res.code != 0 {
-			return &passThrough{code: res.code}
-		}
-		return nil
 	}
-}
-
-func mustParse(raw string) *url.URL {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return &url.URL{}
+	cmd := exec.Command(curlPath, append(args, argv...)...)
+	cmd.Env = childEnv(os.Environ())
+	cmd.ExtraFiles = extra
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.IO.In, a.IO.Out, a.IO.ErrOut
+	if err := cmd.Start(); err != nil {
+		return clierr.New(clierr.Unexpected, "cannot run curl: %v", err)
 	}
-	return u
+	for _, f := range extra {
+		f.Close() // curl has its copies
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-ctx.Done():
+				// Ctrl-C reached curl from the terminal as well; wait for it.
+				ctx = context.Background()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return exitOf(cmd.Wait())
 }
 
 func baseOf(p *config.Profile) (string, error) {
@@ -258,123 +314,6 @@ func baseOf(p *config.Profile) (string, error) {
 		return "", err
 	}
 	return prov.BaseURL(p)
-}
-
-func (a *App) renewAfterReject(ctx context.Context, l *liveSession) (*providers.Session, error) {
-	mgr, err := a.Sessions()
-	if err != nil {
-		return nil, err
-	}
-	return mgr.Renew(ctx, l.Profile, l.Session.Token)
-}
-
-// curlPlain runs curl as it is, streaming, with no credentials.
-func (a *App) curlPlain(curlPath string, argv []string) error {
-	cmd := exec.Command(curlPath, argv...)
-	cmd.Env = childEnv(os.Environ())
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.IO.In, a.IO.Out, a.IO.ErrOut
-	return exitOf(cmd.Run())
-}
-
-// curlOnce runs curl once with cfg (a curl config holding the headers, or
-// "") handed over through a pipe on fd 3, or a 0600 temp file where there
-// are no /dev/fd paths, and the response headers dumped to a 0600 temp file
-// so sesame can see the status.
-func (a *App) curlOnce(curlPath string, argv []string, cfg string) (*curlResult, error) {
-	hdr, err := os.CreateTemp("", "sesame-curl-headers-*")
-	if err != nil {
-		return nil, err
-	}
-	hdrPath := hdr.Name()
-	hdr.Close()
-	defer os.Remove(hdrPath)
-
-	args := append([]string(nil), argv...)
-	cmd := exec.Command(curlPath)
-	var cleanup func()
-	if cfg != "" {
-		if runtime.GOOS == "windows" {
-			f, err := os.CreateTemp("", "sesame-curl-config-*")
-			if err != nil {
-				return nil, err
-			}
-			_, werr := f.WriteString(cfg)
-			f.Close()
-			cleanup = func() { os.Remove(f.Name()) }
-			if werr != nil {
-				cleanup()
-				return nil, werr
-			}
-			args = append(args, "-K", f.Name())
-		} else {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return nil, err
-			}
-			go func() {
-				_, _ = w.WriteString(cfg)
-				w.Close()
-			}()
-			cmd.ExtraFiles = []*os.File{r}
-			cleanup = func() { r.Close() }
-			args = append(args, "-K", "/dev/fd/3")
-		}
-	}
-	args = append(args, "-D", hdrPath)
-	cmd.Args = append([]string{curlPath}, args...)
-	cmd.Env = childEnv(os.Environ())
-	var out bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.IO.In, &out, a.IO.ErrOut
-	runErr := cmd.Run()
-	if cleanup != nil {
-		cleanup()
-	}
-	res := &curlResult{stdout: out.Bytes()}
-	var pt *passThrough
-	if err := exitOf(runErr); errors.As(err, &pt) {
-		res.code = pt.code
-	} else if err != nil {
-		return nil, err
-	}
-	res.headers, _ = os.ReadFile(hdrPath)
-	res.status, res.location = lastStatus(res.headers)
-	return res, nil
-}
-
-// lastStatus reads the final response's status and Location from a -D dump.
-func lastStatus(dump []byte) (int, string) {
-	status, loc := 0, ""
-	sc := bufio.NewScanner(bytes.NewReader(dump))
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.HasPrefix(line, "HTTP/") {
-			f := strings.Fields(line)
-			status, loc = 0, ""
-			if len(f) >= 2 {
-				fmt.Sscanf(f[1], "%d", &status)
-			}
-			continue
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "location") {
-			loc = strings.TrimSpace(v)
-		}
-	}
-	return status, loc
-}
-
-// flushCurl hands the final response to the caller: stdout, and the
-// caller's own -D target.
-func (a *App) flushCurl(args *curlargs.Args, res *curlResult) {
-	switch d := args.DumpHeader; d {
-	case "":
-	case "-":
-		_, _ = a.IO.Out.Write(res.headers)
-	case "%":
-		_, _ = a.IO.ErrOut.Write(res.headers)
-	default:
-		_ = os.WriteFile(d, res.headers, 0o600)
-	}
-	_, _ = a.IO.Out.Write(res.stdout)
 }
 
 // childEnv is the environment for curl and exec children: sesame's own

@@ -38,6 +38,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/session"
@@ -531,7 +532,7 @@ func (p *Proxy) renew(ctx context.Context, rejected *providers.Session) (*provid
 		return p.cur, nil // another request renewed it meanwhile
 	}
 	if p.o.NoRenew {
-		return nil, sessionErr(fmt.Errorf("the vendor rejected the session of profile %s and --no-renew was given", p.o.Profile.Name))
+		return nil, sessionErr(clierr.New(clierr.NoSession, "the server rejected the session of profile %s and --no-renew was given", p.o.Profile.Name))
 	}
 	if err := p.backoff(now); err != nil {
 		return nil, err

@@ -1,8 +1,9 @@
-// Package curlargs reads a curl command line well enough for sesame to add
-// credentials safely: which arguments are request URLs, whether redirects
-// are followed, whether a body or upload comes from stdin, and how many
-// redirects are allowed. It never changes an argument's meaning; it only
-// finds and replaces URLs, and drops -L when sesame follows redirects itself.
+// Package curlargs finds the request URLs in a curl command line, so that
+// `sesame curl` can point the ones of the profile's origin at its
+// authenticating proxy. It never changes an argument's meaning and decides
+// nothing about credentials: curl never holds one (SPEC §5), so a value
+// mistaken for a URL, or a URL missed, can cost a request its
+// authentication but cannot leak anything.
 package curlargs
 
 import (
@@ -10,12 +11,15 @@ import (
 	"sync"
 )
 
-// Long options that take a value (curl 7.88). Anything not listed is taken
-// as a switch; a value mistaken for a URL would only lose credentials, never
-// leak them, because credentials go only to URLs of the profile's origin.
-// The set is built on first use, not at start-up: package initialisers run
-// in every sesame process, `token show` included.
-var longWithValue = sync.OnceValue(func() map[string]bool { return set(longWithValueNames) })
+// Long options that take a value, and those that do not (curl 7.88). curl
+// accepts any unambiguous prefix of a long option ("--locat"); knowing both
+// lists tells "--head" (a switch) from "--hea" (ambiguous) and "--head" from
+// "--header". The sets are built on first use, not at start-up: package
+// initialisers run in every sesame process, `token show` included.
+var (
+	longWithValue = sync.OnceValue(func() map[string]bool { return set(longWithValueNames) })
+	longSwitch    = sync.OnceValue(func() map[string]bool { return set(longSwitchNames) })
+)
 
 const longWithValueNames = `abstract-unix-socket alt-svc aws-sigv4 cacert capath cert cert-type ciphers
 config connect-timeout connect-to continue-at cookie cookie-jar create-file-mode crlfile curves
@@ -32,7 +36,25 @@ proxy-tlspassword proxy-tlsuser proxy-user proxy1.0 pubkey quote random-file ran
 request request-target resolve retry retry-delay retry-max-time sasl-authzid service-name
 socks4 socks4a socks5 socks5-gssapi-service socks5-hostname speed-limit speed-time stderr
 telnet-option time-cond tls-max tls13-ciphers tlsauthtype tlspassword tlsuser trace trace-ascii
-trace-config unix-socket upload-file url url-query user user-agent variable write-out`
+trace-config unix-socket upload-file url url-query user user-agent variable write-out
+libcurl parallel-max rate tftp-blksize`
+
+const longSwitchNames = `anyauth append basic cert-status compressed compressed-ssh create-dirs crlf digest disable
+disable-eprt disable-epsv disallow-username-in-url doh-cert-status doh-insecure fail fail-early
+fail-with-body false-start form-escape ftp-create-dirs ftp-pasv ftp-pret ftp-skip-pasv-ip
+ftp-ssl-ccc ftp-ssl-control get globoff haproxy-protocol head http0.9 http1.0 http1.1 http2
+http2-prior-knowledge http3 http3-only ignore-content-length include insecure ipv4 ipv6
+junk-session-cookies list-only location location-trusted mail-rcpt-allowfails manual metalink
+negotiate netrc netrc-optional next no-alpn no-buffer no-clobber no-keepalive no-npn
+no-progress-meter no-sessionid ntlm ntlm-wb parallel parallel-immediate path-as-is post301
+post302 post303 progress-bar proxy-anyauth proxy-basic proxy-digest proxy-insecure
+proxy-negotiate proxy-ntlm proxy-ssl-allow-beast proxy-ssl-auto-client-cert proxy-tlsv1
+proxytunnel raw remote-header-name remote-name remote-name-all remote-time remove-on-error
+retry-all-errors retry-connrefused sasl-ir show-error silent socks5-basic socks5-gssapi
+socks5-gssapi-nec ssl ssl-allow-beast ssl-auto-client-cert ssl-no-revoke ssl-reqd
+ssl-revoke-best-effort sslv2 sslv3 styled-output suppress-connect-headers tcp-fastopen
+tcp-nodelay tftp-no-options tlsv1 tlsv1.0 tlsv1.1 tlsv1.2 tlsv1.3 tr-encoding trace-time
+use-ascii verbose version xattr`
 
 // Short options that take a value.
 const shortWithValue = "bcdeDEFHKmoPQrtTuUwxXYyzAC"
@@ -45,72 +67,75 @@ func set(words string) map[string]bool {
 	return m
 }
 
+// long resolves a long option name the way curl does: an exact name, else
+// the one option it is a prefix of. ok is false for an unknown or
+// ambiguous name.
+func long(name string) (full string, takesValue, ok bool) {
+	if longWithValue()[name] {
+		return name, true, true
+	}
+	if longSwitch()[name] {
+		return name, false, true
+	}
+	found, val, n := "", false, 0
+	for m, v := range map[bool]map[string]bool{true: longWithValue(), false: longSwitch()} {
+		for o := range v {
+			if strings.HasPrefix(o, name) {
+				found, val, n = o, m, n+1
+			}
+		}
+	}
+	return found, val, n == 1
+}
+
 // Args is a scanned curl command line.
 type Args struct {
-	argv []string
-	// urlIdx are the indexes in argv of request URLs (positional or --url's value).
-	urlIdx []int
-	// locIdx are the indexes of -L/--location/--location-trusted switches,
-	// or of short clusters holding L.
-	locIdx []int
-	// Location is set when redirects are followed (-L, --location).
-	Location bool
-	// Trusted is set by --location-trusted (credentials to every host).
-	Trusted bool
-	// StdinBody is set when a request body or upload is read from stdin,
-	// so the request cannot be sent twice.
-	StdinBody bool
-	// Body is set when the request sends a body (-d, -F, -T, --json, …).
-	Body bool
-	// MaxRedirs is --max-redirs, or -1 when not given.
-	MaxRedirs int
-	// UsesConfig is set when the caller passes their own -K/--config, whose
-	// URLs sesame cannot see.
-	UsesConfig bool
-	// DumpHeader is the caller's -D/--dump-header target, if any.
-	DumpHeader string
-	// Next is set when -:/--next splits the line into several requests.
-	Next bool
+	argv    []string
+	urlIdx  []int // positions of request URLs (positional, --url's value, after --)
+	nextIdx []int // positions of -: / --next
+	// CACert is the value of the caller's --cacert, if any.
+	CACert string
 }
 
 // Parse scans argv (the arguments after `sesame curl`).
 func Parse(argv []string) *Args {
-	a := &Args{argv: append([]string(nil), argv...), MaxRedirs: -1}
+	a := &Args{argv: append([]string(nil), argv...)}
 	for i := 0; i < len(argv); i++ {
 		arg := argv[i]
 		switch {
-		case strings.HasPrefix(arg, "--") && len(arg) > 2:
-			name, val, hasVal := strings.Cut(arg[2:], "=")
-			_ = hasVal // curl itself has no --opt=value form; it is kept literal
-			name = strings.TrimPrefix(name, "no-")
-			if longWithValue()[name] && !hasVal {
-				if i+1 < len(argv) {
-					a.option(name, argv[i+1], i+1)
-				}
-				i++
-				continue
+		case arg == "--":
+			for j := i + 1; j < len(argv); j++ {
+				a.urlIdx = append(a.urlIdx, j)
 			}
-			a.option(name, val, -1)
-			if name == "location" || name == "location-trusted" {
-				a.locIdx = append(a.locIdx, i)
+			return a
+		case strings.HasPrefix(arg, "--"):
+			name := strings.TrimPrefix(arg[2:], "no-")
+			full, val, ok := long(name)
+			if !ok {
+				full, val, _ = long(arg[2:])
+			}
+			if full == "next" {
+				a.nextIdx = append(a.nextIdx, i)
+			}
+			if val && i+1 < len(argv) {
+				a.option(full, argv[i+1], i+1)
+				i++
 			}
 		case strings.HasPrefix(arg, "-") && len(arg) > 1:
 			// A cluster of short switches; the first that takes a value
 			// takes the rest of the cluster or the next argument.
 			for j := 1; j < len(arg); j++ {
 				c := arg[j]
+				if c == ':' {
+					a.nextIdx = append(a.nextIdx, i)
+				}
 				if strings.IndexByte(shortWithValue, c) >= 0 {
 					if j+1 < len(arg) {
-						a.short(c, arg[j+1:], -1)
+						// the value is attached: nothing to skip
 					} else if i+1 < len(argv) {
-						a.short(c, argv[i+1], i+1)
 						i++
 					}
 					break
-				}
-				a.short(c, "", -1)
-				if c == 'L' {
-					a.locIdx = append(a.locIdx, i)
 				}
 			}
 		default:
@@ -120,64 +145,12 @@ func Parse(argv []string) *Args {
 	return a
 }
 
-var shortNames = map[byte]string{
-	'd': "data", 'F': "form", 'T': "upload-file", 'K': "config", 'D': "dump-header",
-	'L': "location", ':': "next",
-}
-
-func (a *Args) short(c byte, val string, idx int) {
-	if n, ok := shortNames[c]; ok {
-		a.option(n, val, idx)
-	}
-}
-
 func (a *Args) option(name, val string, idx int) {
 	switch name {
 	case "url":
-		if idx >= 0 {
-			a.urlIdx = append(a.urlIdx, idx)
-		}
-	case "location":
-		a.Location = true
-	case "location-trusted":
-		a.Location, a.Trusted = true, true
-	case "data", "data-ascii", "data-binary", "data-urlencode", "json":
-		a.Body = true
-		// @- reads the body from stdin; data-urlencode also has name@-.
-		if strings.HasPrefix(val, "@-") || strings.HasSuffix(val, "@-") {
-			a.StdinBody = true
-		}
-	case "data-raw", "form-string":
-		a.Body = true
-	case "form":
-		a.Body = true
-		if strings.Contains(val, "=@-") || strings.Contains(val, "=<-") {
-			a.StdinBody = true
-		}
-	case "upload-file":
-		a.Body = true
-		if val == "-" || val == "." {
-			a.StdinBody = true
-		}
-	case "max-redirs":
-		n := 0
-		for _, r := range val {
-			if r < '0' || r > '9' {
-				n = -1
-				break
-			}
-			n = n*10 + int(r-'0')
-		}
-		a.MaxRedirs = n
-	case "config":
-		a.UsesConfig = true
-		if val == "-" {
-			a.StdinBody = true // stdin is taken by the caller's config
-		}
-	case "dump-header":
-		a.DumpHeader = val
-	case "next":
-		a.Next = true
+		a.urlIdx = append(a.urlIdx, idx)
+	case "cacert":
+		a.CACert = val
 	}
 }
 
@@ -196,25 +169,6 @@ func (a *Args) SetURL(n int, u string) { a.argv[a.urlIdx[n]] = u }
 // Argv returns the (possibly rewritten) arguments.
 func (a *Args) Argv() []string { return append([]string(nil), a.argv...) }
 
-// WithoutLocation returns the arguments with redirect following turned off
-// (for when sesame follows redirects itself). Argument positions do not
-// move: --location becomes --no-location, and an L leaves its cluster.
-func (a *Args) WithoutLocation() []string {
-	out := a.Argv()
-	for _, i := range a.locIdx {
-		arg := out[i]
-		if strings.HasPrefix(arg, "--") {
-			out[i] = "--no-location"
-			continue
-		}
-		if rest := strings.ReplaceAll(arg, "L", ""); rest != "-" {
-			out[i] = rest
-		} else {
-			out[i] = "--no-location"
-		}
-	}
-	return out
-}
-
-// URLIndex is the position in Argv of the n-th request URL.
-func (a *Args) URLIndex(n int) int { return a.urlIdx[n] }
+// Nexts are the positions of -: / --next, each of which starts a new set of
+// per-request options.
+func (a *Args) Nexts() []int { return append([]int(nil), a.nextIdx...) }

@@ -8,51 +8,46 @@ import (
 func TestParse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		argv      []string
-		urls      []string
-		location  bool
-		stdin     bool
-		body      bool
-		maxRedirs int
+		name   string
+		argv   []string
+		urls   []string
+		nexts  []int
+		cacert string
 	}{
-		{"plain", []string{"-sS", "/api/x"}, []string{"/api/x"}, false, false, false, -1},
-		{"header value is not a URL", []string{"-H", "Accept: a", "https://h/x"}, []string{"https://h/x"}, false, false, false, -1},
-		{"cluster with value", []string{"-sSo", "out.json", "https://h/x"}, []string{"https://h/x"}, false, false, false, -1},
-		{"cluster value attached", []string{"-oout.json", "https://h/x"}, []string{"https://h/x"}, false, false, false, -1},
-		{"location in cluster", []string{"-sSL", "https://h/x"}, []string{"https://h/x"}, true, false, false, -1},
-		{"long location", []string{"--location", "--max-redirs", "3", "https://h/x"}, []string{"https://h/x"}, true, false, false, 3},
-		{"--url", []string{"--url", "https://h/a", "https://h/b"}, []string{"https://h/a", "https://h/b"}, false, false, false, -1},
-		{"stdin data", []string{"-d", "@-", "/x"}, []string{"/x"}, false, true, true, -1},
-		{"stdin data-binary", []string{"--data-binary", "@-", "/x"}, []string{"/x"}, false, true, true, -1},
-		{"stdin upload", []string{"-T", "-", "/x"}, []string{"/x"}, false, true, true, -1},
-		{"file data", []string{"-d", "@body.json", "/x"}, []string{"/x"}, false, false, true, -1},
-		{"json", []string{"--json", `{"a":1}`, "/x"}, []string{"/x"}, false, false, true, -1},
-		{"form stdin", []string{"-F", "file=@-", "/x"}, []string{"/x"}, false, true, true, -1},
+		{"plain", []string{"-sS", "/api/x"}, []string{"/api/x"}, nil, ""},
+		{"header value is not a URL", []string{"-H", "Accept: a", "https://h/x"}, []string{"https://h/x"}, nil, ""},
+		{"cluster with value", []string{"-sSo", "out.json", "https://h/x"}, []string{"https://h/x"}, nil, ""},
+		{"cluster value attached", []string{"-oout.json", "https://h/x"}, []string{"https://h/x"}, nil, ""},
+		{"--url", []string{"--url", "https://h/a", "https://h/b"}, []string{"https://h/a", "https://h/b"}, nil, ""},
+		{"abbreviated value option", []string{"--outp", "/tmp/o", "/x"}, []string{"/x"}, nil, ""},
+		{"--head is a switch", []string{"--head", "/x"}, []string{"/x"}, nil, ""},
+		{"--no- switch", []string{"--no-progress-meter", "/x"}, []string{"/x"}, nil, ""},
+		{"double dash", []string{"-sS", "--", "/x", "-y"}, []string{"/x", "-y"}, nil, ""},
+		{"next", []string{"/a", "--next", "-sS", "/b", "-:", "/c"}, []string{"/a", "/b", "/c"}, []int{1, 4}, ""},
+		{"cacert", []string{"--cacert", "ca.pem", "/x"}, []string{"/x"}, nil, "ca.pem"},
+		{"no urls", []string{"--version"}, []string{}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			a := Parse(tt.argv)
 			if got := a.URLs(); !reflect.DeepEqual(got, tt.urls) {
 				t.Errorf("URLs = %q, want %q", got, tt.urls)
 			}
-			if a.Location != tt.location || a.StdinBody != tt.stdin || a.Body != tt.body || a.MaxRedirs != tt.maxRedirs {
-				t.Errorf("Location=%v StdinBody=%v Body=%v MaxRedirs=%d, want %v %v %v %d", a.Location, a.StdinBody, a.Body, a.MaxRedirs, tt.location, tt.stdin, tt.body, tt.maxRedirs)
+			if got := a.Nexts(); len(got)+len(tt.nexts) > 0 && !reflect.DeepEqual(got, tt.nexts) {
+				t.Errorf("Nexts = %v, want %v", got, tt.nexts)
+			}
+			if a.CACert != tt.cacert {
+				t.Errorf("CACert = %q", a.CACert)
 			}
 		})
 	}
 }
 
-func TestWithoutLocation(t *testing.T) {
+func TestSetURL(t *testing.T) {
 	t.Parallel()
-	a := Parse([]string{"-sSL", "--location", "-L", "https://h/x"})
-	got := a.WithoutLocation()
-	want := []string{"-sS", "--no-location", "--no-location", "https://h/x"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-	if got[a.URLIndex(0)] != "https://h/x" {
-		t.Fatalf("URL index moved")
+	a := Parse([]string{"-sS", "/x", "-o", "f"})
+	a.SetURL(0, "http://127.0.0.1:1/x")
+	if got := a.Argv(); !reflect.DeepEqual(got, []string{"-sS", "http://127.0.0.1:1/x", "-o", "f"}) {
+		t.Fatalf("Argv = %q", got)
 	}
 }

@@ -1,0 +1,375 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/authproxy"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/shellenv"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+type proxyOptions struct {
+	Profile      string
+	Listen       string
+	Socket       string
+	AllowMethods []string
+	AllowPaths   []string
+	AllowOrigins []string
+	IdleExit     time.Duration
+	EnvFile      string
+	Command      []string
+}
+
+func newProxyCmd(app *App) *cobra.Command {
+	opts := &proxyOptions{}
+	cmd := &cobra.Command{
+		Use:   "proxy [PROFILE] [flags] [-- CMD [ARGS…]]",
+		Short: "Serve the profile's API on loopback for other tools, with no credential in them",
+		Long: `Run sesame's authenticating proxy for a profile on this machine, so that R,
+Python, PowerShell, Power BI Desktop, Excel, Postman or an agent can call the
+vendor's API with no login code and without ever seeing the vendor's secret.
+
+Clients send 'Authorization: Bearer $SESAME_PROXY_TOKEN' to the printed URL;
+the proxy replaces it with the session's headers, renews the session when it
+expires, and refuses the vendor's login paths, requests from web pages
+(an Origin header), a foreign Host, and anything outside --allow-method and
+--allow-path.
+
+Without a command it prints P_BASE_URL (TDX_BASE_URL, AMS_BASE_URL, YM_BASE_URL:
+the API base on the proxy) and SESAME_PROXY_TOKEN as shell assignments, or
+writes them to a 0600 file with --env-file, and serves until Ctrl-C (or
+--idle-exit). With -- CMD, CMD runs with both in its environment and sesame
+exits with its code.`,
+		Example: `  sesame proxy tdx -- python3 report.py
+  sesame proxy tdx --allow-method GET --env-file ~/.sesame-tdx.env
+  sesame proxy ams --socket /tmp/sesame-ams/proxy.sock --idle-exit 30m`,
+		ValidArgsFunction: completeProfiles(app),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dash := cmd.ArgsLenAtDash()
+			switch {
+			case dash < 0 && len(args) > 1:
+				return usageErr("give the command after --: sesame proxy [PROFILE] -- CMD [ARGS…]")
+			case dash < 0:
+				if len(args) == 1 {
+					opts.Profile = args[0]
+				}
+			case dash > 1:
+				return usageErr("proxy takes at most one PROFILE before --")
+			default:
+				if dash == 1 {
+					opts.Profile = args[0]
+				}
+				opts.Command = args[dash:]
+				if len(opts.Command) == 0 {
+					return usageErr("give the command after --: sesame proxy [PROFILE] -- CMD [ARGS…]")
+				}
+			}
+			if opts.Socket != "" && cmd.Flags().Changed("listen") {
+				return usageErr("--listen and --socket exclude each other")
+			}
+			return runProxy(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
+	f.StringVar(&opts.Socket, "socket", "", "listen on a unix socket at PATH instead (its folder is made 0700)")
+	f.StringArrayVar(&opts.AllowMethods, "allow-method", nil, "forward only this HTTP method (repeatable), e.g. GET for read-only use")
+	f.StringArrayVar(&opts.AllowPaths, "allow-path", nil, "forward only paths matching this regular expression (repeatable)")
+	f.StringArrayVar(&opts.AllowOrigins, "allow-origin", nil, "accept requests from this web origin (repeatable); others with an Origin header are refused")
+	f.DurationVar(&opts.IdleExit, "idle-exit", 0, "stop after this long without a request (0: never)")
+	f.StringVar(&opts.EnvFile, "env-file", "", "write P_BASE_URL and SESAME_PROXY_TOKEN to this file (0600) instead of stdout")
+	return cmd
+}
+
+// liveProxy is a running authenticating proxy.
+type liveProxy struct {
+	Proxy *authproxy.Proxy
+	URL   string // http://127.0.0.1:PORT, or http://localhost for a socket
+	srv   *http.Server
+	last  atomic.Int64 // unix nanos of the last request
+	done  chan struct{}
+}
+
+// Close stops the proxy.
+func (l *liveProxy) Close() {
+	if l.srv != nil {
+		_ = l.srv.Close()
+		<-l.done
+		l.srv = nil
+	}
+}
+
+// newAuthProxy builds the proxy of profile p with the app's session layer
+// and transport.
+func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.Proxy, error) {
+	prov, err := registry.Get(p.Provider)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := a.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := a.HTTP()
+	if err != nil {
+		return nil, err
+	}
+	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.windows(p), a.Now
+	return authproxy.New(o)
+}
+
+// startProxy checks the session, then serves the proxy on a loopback
+// address (or a unix socket) until Close.
+func (a *App) startProxy(ctx context.Context, p *config.Profile, o authproxy.Options, listen, socket string) (*liveProxy, error) {
+	px, err := a.newAuthProxy(p, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := px.Prime(ctx); err != nil {
+		return nil, err
+	}
+	var ln net.Listener
+	lp := &liveProxy{Proxy: px, done: make(chan struct{})}
+	if socket != "" {
+		if err := os.MkdirAll(filepath.Dir(socket), 0o700); err != nil {
+			return nil, usageErr("--socket: %v", err)
+		}
+		if err := os.Chmod(filepath.Dir(socket), 0o700); err != nil {
+			return nil, usageErr("--socket: %v", err)
+		}
+		if ln, err = net.Listen("unix", socket); err != nil {
+			return nil, usageErr("--socket: %v", err)
+		}
+		px.Bind("")
+		lp.URL = "http://localhost"
+	} else {
+		host, _, err := net.SplitHostPort(listen)
+		if err != nil || !transport.IsLoopback(host) || strings.EqualFold(host, "localhost") {
+			return nil, usageErr("--listen %s: give a loopback address and port, e.g. 127.0.0.1:0 (the proxy never listens beyond this machine)", listen)
+		}
+		if ln, err = net.Listen("tcp", listen); err != nil {
+			return nil, usageErr("--listen: %v", err)
+		}
+		px.Bind(ln.Addr().String())
+		lp.URL = "http://" + ln.Addr().String()
+	}
+	lp.last.Store(time.Now().UnixNano())
+	lp.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lp.last.Store(time.Now().UnixNano())
+			px.ServeHTTP(w, r)
+			lp.last.Store(time.Now().UnixNano())
+		}),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          nil,
+	}
+	go func() {
+		defer close(lp.done)
+		_ = lp.srv.Serve(ln)
+	}()
+	return lp, nil
+}
+
+func writerOrNil(f *os.File) io.Writer {
+	if f == nil {
+		return nil
+	}
+	return f
+}
+
+func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
+	p, err := app.resolveProfile(opts.Profile)
+	if err != nil {
+		return err
+	}
+	o := authproxy.Options{AllowMethods: opts.AllowMethods, AllowOrigins: opts.AllowOrigins, Errors: app.IO.ErrOut}
+	for _, s := range opts.AllowPaths {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return usageErr("--allow-path %q: %v", s, err)
+		}
+		o.AllowPaths = append(o.AllowPaths, re)
+	}
+	if opts.Command == nil || app.Debug {
+		o.Log = app.IO.ErrOut
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	lp, err := app.startProxy(ctx, p, o, opts.Listen, opts.Socket)
+	if err != nil {
+		return err
+	}
+	defer lp.Close()
+	unregister := app.registerProxy(p, lp, opts.Socket)
+	defer unregister()
+
+	baseVar := strings.ToUpper(p.Provider) + "_BASE_URL"
+	base := lp.URL + lp.Proxy.BasePath()
+	vars := []shellenv.Var{{Name: baseVar, Value: base}, {Name: "SESAME_PROXY_TOKEN", Value: lp.Proxy.Token(), Secret: true}}
+	if opts.Socket != "" {
+		vars = append(vars, shellenv.Var{Name: "SESAME_PROXY_SOCKET", Value: opts.Socket})
+	}
+	if opts.Command != nil {
+		set := []string{}
+		for _, v := range vars {
+			set = append(set, v.Name+"="+v.Value)
+		}
+		return runChild(app, opts.Command, mergeEnv(vendorFreeEnv(childEnv(os.Environ())), set), nil)
+	}
+	if opts.EnvFile != "" {
+		var b strings.Builder
+		for _, v := range vars {
+			fmt.Fprintf(&b, "%s=%s\n", v.Name, v.Value)
+		}
+		if err := writeFile0600(opts.EnvFile, b.String()); err != nil {
+			return err
+		}
+		defer os.Remove(opts.EnvFile)
+		fmt.Fprintf(app.IO.ErrOut, "sesame: proxy for profile %s at %s (variables in %s); Ctrl-C stops it\n", p.Name, base, opts.EnvFile)
+	} else {
+		for _, v := range vars {
+			fmt.Fprintf(app.IO.Out, "%s=%s\n", v.Name, v.Value)
+		}
+		fmt.Fprintf(app.IO.ErrOut, "sesame: proxy for profile %s at %s; Ctrl-C stops it\n", p.Name, base)
+	}
+	var idle <-chan time.Time
+	if opts.IdleExit > 0 {
+		t := time.NewTicker(min(opts.IdleExit/4+time.Millisecond, time.Second))
+		defer t.Stop()
+		idle = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(app.IO.ErrOut, "sesame: proxy stopped")
+			return nil
+		case <-idle:
+			if time.Since(time.Unix(0, lp.last.Load())) >= opts.IdleExit {
+				fmt.Fprintf(app.IO.ErrOut, "sesame: proxy idle for %s, stopped\n", opts.IdleExit)
+				return nil
+			}
+		}
+	}
+}
+
+// vendorFreeEnv drops variables that would hand a child a vendor credential
+// from sesame's own environment (an outer `sesame exec`).
+func vendorFreeEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "TDX_"), strings.HasPrefix(k, "AMS_"), strings.HasPrefix(k, "YM_"):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func writeFile0600(path, data string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return usageErr("--env-file: %v", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return usageErr("--env-file: %v", err)
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// proxyEntry is a running proxy as status and doctor show it: never its token.
+type proxyEntry struct {
+	PID     int    `json:"pid"`
+	URL     string `json:"url"`
+	Profile string `json:"profile"`
+	Socket  string `json:"socket,omitempty"`
+	Started string `json:"started"`
+}
+
+func proxiesDir() (string, error) {
+	d, err := config.Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "proxies"), nil
+}
+
+// registerProxy leaves a small file naming the running proxy (no token) for
+// status and doctor; the returned func removes it.
+func (a *App) registerProxy(p *config.Profile, lp *liveProxy, socket string) func() {
+	dir, err := proxiesDir()
+	if err != nil || os.MkdirAll(dir, 0o700) != nil {
+		return func() {}
+	}
+	e := proxyEntry{PID: os.Getpid(), URL: lp.URL + lp.Proxy.BasePath(), Profile: p.Name, Socket: socket, Started: a.Now().UTC().Format(time.RFC3339)}
+	b, _ := json.Marshal(e)
+	path := filepath.Join(dir, strconv.Itoa(e.PID)+".json")
+	if os.WriteFile(path, b, 0o600) != nil {
+		return func() {}
+	}
+	return func() { os.Remove(path) }
+}
+
+// runningProxies lists the registered proxies whose process is alive;
+// files of dead ones are removed.
+func runningProxies() []proxyEntry {
+	dir, err := proxiesDir()
+	if err != nil {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []proxyEntry
+	for _, de := range ents {
+		path := filepath.Join(dir, de.Name())
+		b, err := os.ReadFile(path)
+		var e proxyEntry
+		if err != nil || json.Unmarshal(b, &e) != nil {
+			continue
+		}
+		if !processAlive(e.PID) {
+			_ = os.Remove(path)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// writeProxies prints the running proxies, for status and doctor.
+func writeProxies(w io.Writer) {
+	ps := runningProxies()
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nRunning proxies:")
+	for _, e := range ps {
+		fmt.Fprintf(w, "  %s  %s  (pid %d, since %s)\n", e.Profile, e.URL, e.PID, e.Started)
+	}
+}
