@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/authproxy"
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/redact"
 )
 
