@@ -119,6 +119,7 @@ the same facts, each with "status": ok, warn or fail.`,
 				}
 			} else {
 				writeDoctor(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rep)
+				writeProxies(app.IO.Out)
 			}
 			return cfgErr
 		},

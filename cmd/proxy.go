@@ -221,9 +221,15 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 	unregister := app.registerProxy(p, lp, opts.Socket)
 	defer unregister()
 
-	baseVar := strings.ToUpper(p.Provider) + "_BASE_URL"
+	prefix := strings.ToUpper(p.Provider) + "_"
 	base := lp.URL + lp.Proxy.BasePath()
-	vars := []shellenv.Var{{Name: baseVar, Value: base}, {Name: "SESAME_PROXY_TOKEN", Value: lp.Proxy.Token(), Secret: true}}
+	// P_PROXY_TOKEN too, so that proxies for several vendors can be nested
+	// (sesame proxy tdx -- sesame proxy ams -- CMD).
+	vars := []shellenv.Var{
+		{Name: prefix + "BASE_URL", Value: base},
+		{Name: "SESAME_PROXY_TOKEN", Value: lp.Proxy.Token(), Secret: true},
+		{Name: prefix + "PROXY_TOKEN", Value: lp.Proxy.Token(), Secret: true},
+	}
 	if opts.Socket != "" {
 		vars = append(vars, shellenv.Var{Name: "SESAME_PROXY_SOCKET", Value: opts.Socket})
 	}
@@ -270,14 +276,15 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 	}
 }
 
-// vendorFreeEnv drops variables that would hand a child a vendor credential
-// from sesame's own environment (an outer `sesame exec`).
+// vendorFreeEnv drops the variables an outer `sesame exec` or `env` would
+// have set (TDX_TOKEN, AMS_AUTH_HEADER, …): the child of a proxy gets no
+// vendor credential. An outer proxy's P_BASE_URL and P_PROXY_TOKEN stay.
 func vendorFreeEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(k, "TDX_"), strings.HasPrefix(k, "AMS_"), strings.HasPrefix(k, "YM_"):
+		vendor := strings.HasPrefix(k, "TDX_") || strings.HasPrefix(k, "AMS_") || strings.HasPrefix(k, "YM_")
+		if vendor && !strings.HasSuffix(k, "_BASE_URL") && !strings.HasSuffix(k, "_PROXY_TOKEN") {
 			continue
 		}
 		out = append(out, kv)
