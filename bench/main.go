@@ -48,6 +48,9 @@ const (
 	renewTokenTTL = 3 * time.Second
 )
 
+// onlyProxy runs sections 3 and 7 alone.
+var onlyProxy bool
+
 // expiryTrials is how many times the renewal stampede is measured.
 var expiryTrials = 7
 
@@ -57,6 +60,7 @@ func main() {
 	out := flag.String("out", "bench/RESULTS.md", "where to write the report too (\"\" for stdout only)")
 	benchtime := flag.String("benchtime", "300ms", "go test -benchtime for the Go benchmarks")
 	keep := flag.Bool("keep", false, "keep the work folder (binaries, homes) and print its path")
+	flag.BoolVar(&onlyProxy, "proxy", false, "measure only sesame curl ÷ curl and the proxy (sections 3 and 7), printed, not written")
 	flag.IntVar(&expiryTrials, "trials", expiryTrials, "rounds of the concurrent-renewal measurement (each waits out a session)")
 	flag.Parse()
 	if err := run(*runs, *warm, *out, *benchtime, *keep); err != nil {
@@ -131,6 +135,10 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 	fileP := tokenShow("sesame token show (file store)", sesame, fileHome)
 	if out, errOut, err := fileP.output(); err != nil || !strings.HasPrefix(out, "eyJ") {
 		return fmt.Errorf("token show does not print a JWT: %v %q %q", err, out, errOut)
+	}
+
+	if onlyProxy {
+		return r.proxyOnly(work, sesame, rss, fileHome, helloP, tdxURL, warm, runs)
 	}
 
 	// 1. token show vs the process-start floor.
@@ -213,6 +221,14 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 	// 6. Go benchmarks.
 	logf("6/6 go test -bench (benchtime %s)", benchtime)
 	r.gobench, r.gobenchErr = goBenchmarks(root, benchtime)
+
+	// 7. The authenticating proxy.
+	logf("7/7 sesame proxy vs direct, and %d MiB streamed", streamMiB)
+	if pr, err := measureProxy(work, sesame, rss); err != nil {
+		r.proxy = &proxyReport{skip: "failed: " + err.Error()}
+	} else {
+		r.proxy = pr
+	}
 
 	r.took = time.Since(began)
 	md := r.markdown()

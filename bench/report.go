@@ -30,6 +30,8 @@ type report struct {
 
 	gobench    []goBench
 	gobenchErr error
+
+	proxy *proxyReport
 }
 
 type stampedeTrial struct {
@@ -160,6 +162,9 @@ func (r *report) markdown() string {
 			w("| %s | %s | %s | %s | %s |\n", g.pkg, g.name, g.nsPerOp, orDash(g.bytesOp), orDash(g.allocsOp))
 		}
 		w("\n")
+	}
+	if r.proxy != nil {
+		w("%s", r.proxy.markdown())
 	}
 	return b.String()
 }
