@@ -44,6 +44,9 @@ type App struct {
 	// storeNotice holds auto's fall-back notice until a command succeeds:
 	// login prints it once per profile, others when they finish.
 	storeNotice strings.Builder
+
+	// curlPrime, when set, checks the session once curl has started.
+	curlPrime func() error
 }
 
 // flushStoreNotice prints a held-back store notice, prefixed with what it

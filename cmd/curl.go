@@ -149,7 +149,9 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 	if app.Debug || app.Getenv("SESAME_DEBUG") == "1" {
 		log = os.Stderr
 	}
-	lp, err := app.startProxy(ctx, p, authproxy.Options{Errors: app.IO.ErrOut, Log: writerOrNil(log)}, "127.0.0.1:0", "")
+	// The session is read while curl starts (curl's own start-up is most
+	// of a run); if there is none, curl is stopped and sesame's error wins.
+	lp, err := app.listenProxy(p, authproxy.Options{Errors: app.IO.ErrOut, Log: writerOrNil(log)}, "127.0.0.1:0", "")
 	if err != nil {
 		return err
 	}
@@ -171,6 +173,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		lp.Close()
 		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
 	}
+	app.curlPrime = func() error { return lp.Proxy.Prime(ctx) }
 	return app.runCurlChild(ctx, curlPath, withConfigs(a), curlProxyConfig(lp.Proxy.Token(), app.Getenv))
 }
 
@@ -286,6 +289,14 @@ func (a *App) runCurlChild(ctx context.Context, curlPath string, argv []string, 
 	}
 	for _, f := range extra {
 		f.Close() // curl has its copies
+	}
+	if prime := a.curlPrime; prime != nil {
+		a.curlPrime = nil
+		if err := prime(); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return err
+		}
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)

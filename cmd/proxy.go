@@ -139,11 +139,21 @@ func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.P
 // startProxy checks the session, then serves the proxy on a loopback
 // address (or a unix socket) until Close.
 func (a *App) startProxy(ctx context.Context, p *config.Profile, o authproxy.Options, listen, socket string) (*liveProxy, error) {
-	px, err := a.newAuthProxy(p, o)
+	lp, err := a.listenProxy(p, o, listen, socket)
 	if err != nil {
 		return nil, err
 	}
-	if err := px.Prime(ctx); err != nil {
+	if err := lp.Proxy.Prime(ctx); err != nil {
+		lp.Close()
+		return nil, err
+	}
+	return lp, nil
+}
+
+// listenProxy serves the proxy without checking the session first.
+func (a *App) listenProxy(p *config.Profile, o authproxy.Options, listen, socket string) (*liveProxy, error) {
+	px, err := a.newAuthProxy(p, o)
+	if err != nil {
 		return nil, err
 	}
 	var ln net.Listener
