@@ -79,6 +79,10 @@ func New(o Options) (*Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxyFor
+	// The authenticating proxy sends many requests at once to one vendor
+	// host; Go's default keeps 2 idle connections per host and would dial
+	// a new one for every other request.
+	tr.MaxIdleConnsPerHost = 32
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
