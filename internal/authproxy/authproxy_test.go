@@ -324,3 +324,32 @@ func TestNormPath(t *testing.T) {
 	}
 	_ = url.URL{}
 }
+
+func BenchmarkProxyGET(b *testing.B) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer up.Close()
+	pv, _ := registry.Get("tdx")
+	hc, _ := transport.New(transport.Options{Timeout: 5 * time.Second})
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, err := New(Options{Profile: &config.Profile{Name: "tdx", Provider: "tdx", URL: up.URL, Mode: "user", Username: "u"}, Provider: pv, Sessions: fs, HTTP: hc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(px)
+	defer srv.Close()
+	px.Bind(strings.TrimPrefix(srv.URL, "http://"))
+	c := &http.Client{}
+	req, _ := http.NewRequest("GET", srv.URL+"/TDWebApi/api/x", nil)
+	req.Header.Set("Authorization", "Bearer "+px.Token())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := c.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
