@@ -87,6 +87,9 @@ func TestScripts(t *testing.T) {
 			if cond == "keyring" {
 				return keyringRun(), nil
 			}
+			if cond == "redis" {
+				return redisCondition(), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -106,6 +109,8 @@ func TestScripts(t *testing.T) {
 			"awaitfile": cmdAwaitFile,
 			"freeports": cmdFreePorts,
 			"awaithttp": cmdAwaitHTTP,
+			"redis":     cmdRedis,
+			"envsubst":  cmdEnvsubst,
 		},
 	})
 }

@@ -181,6 +181,7 @@ exec and curl.`,
 		newExecCmd(app),
 		newDoctorCmd(app),
 		newProfileCmd(app),
+		newFleetCmd(app),
 	)
 	if docs := newDocsCmd(app); docs != nil {
 		root.AddCommand(docs)

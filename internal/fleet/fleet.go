@@ -66,6 +66,9 @@ var (
 	ErrStaleFence = errors.New("a newer session is already stored (stale fence)")
 	// ErrNoPermission: the Redis user may not touch the key (ACL NOPERM).
 	ErrNoPermission = errors.New("the Redis user has no permission for this key")
+	// ErrUnavailable: the store did not answer (refused, reset, timed out).
+	// It is the failure a fallback may cover; the others are not.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Clock is time as the waiters see it; tests inject one.
@@ -282,12 +285,15 @@ func (s *Store) wrap(what string, err error) error {
 	case strings.HasPrefix(err.Error(), "WRONGPASS"), strings.HasPrefix(err.Error(), "NOAUTH"):
 		return clierr.New(clierr.Store, "fleet store %s: %s: authentication failed; check the user in the URL and SESAME_REDIS_PASSWORD", s.display, what)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
-		return clierr.New(clierr.Store, "fleet store %s: %s: no answer within %s", s.display, what, s.timeout)
+		return clierr.New(clierr.Store, "fleet store %s: %s: %w: no answer within %s", s.display, what, ErrUnavailable, s.timeout)
 	case errors.Is(err, context.Canceled):
 		return err
-	default:
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
 		return clierr.New(clierr.Store, "fleet store %s: %s: %v", s.display, what, err)
 	}
+	return clierr.New(clierr.Store, "fleet store %s: %s: %w: %v", s.display, what, ErrUnavailable, err)
 }
 
 func isTimeout(err error) bool {

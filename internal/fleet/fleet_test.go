@@ -306,7 +306,7 @@ func TestRedisDownThenBack(t *testing.T) {
 		if took := time.Since(start); took > 20*timeout {
 			t.Errorf("%s took %s with Redis down", name, took)
 		}
-		if clierr.Code(err) != clierr.Store || !strings.Contains(err.Error(), srv.Addr()) {
+		if clierr.Code(err) != clierr.Store || !errors.Is(err, fleet.ErrUnavailable) || !strings.Contains(err.Error(), srv.Addr()) {
 			t.Errorf("%s with Redis down: %v (code %d), want exit 6 naming the store", name, err, clierr.Code(err))
 		}
 	}

@@ -78,6 +78,23 @@ func (s *Store) TryLock(ctx context.Context, profile string, lease time.Duration
 	return l, nil
 }
 
+// Lock takes the profile's renewal lock, polling (with jitter) while
+// another holder has it, until ctx ends (then exit 4).
+func (s *Store) Lock(ctx context.Context, profile string, lease, poll time.Duration) (*Lock, error) {
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	for {
+		l, err := s.TryLock(ctx, profile, lease)
+		if err != nil || l != nil {
+			return l, err
+		}
+		if err := s.clock.Sleep(ctx, poll/2+time.Duration(mrand.Int64N(int64(poll)))); err != nil {
+			return nil, s.waitErr(ctx, profile, err)
+		}
+	}
+}
+
 // Release frees the lock if it is still ours. It uses its own short context
 // so that a cancelled caller still frees the lock for the others.
 func (l *Lock) Release() error {
@@ -134,6 +151,9 @@ type Renewal struct {
 	Login func(ctx context.Context, fence int64) (data []byte, ttl time.Duration, err error)
 	// Lease and Poll default to DefaultLease and DefaultPoll.
 	Lease, Poll time.Duration
+	// Wait bounds each wait for another holder (0: only ctx bounds it);
+	// running out of it is exit 4. The login itself is bounded by ctx.
+	Wait time.Duration
 }
 
 // Renew returns a fresh shared session, making at most one login across the
@@ -164,7 +184,12 @@ func (s *Store) Renew(ctx context.Context, r Renewal) (*Item, error) {
 		if l != nil {
 			return s.renewLocked(ctx, l, r)
 		}
-		it, err = s.waitChange(ctx, r.Profile, r.Origin, r.Fresh, seen, r.Poll, true)
+		wctx, cancel := ctx, context.CancelFunc(func() {})
+		if r.Wait > 0 {
+			wctx, cancel = context.WithTimeout(ctx, r.Wait)
+		}
+		it, err = s.waitChange(wctx, r.Profile, r.Origin, r.Fresh, seen, r.Poll, true)
+		cancel()
 		if err != nil || it != nil {
 			return it, err
 		}

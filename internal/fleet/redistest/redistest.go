@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +79,10 @@ func New(dir string) (*Server, error) { return newServer(dir, false) }
 func newServer(dir string, withTLS bool) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, ErrMissing
+	}
+	quiet()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
 	}
 	var tc *tls.Config
 	var ca string
@@ -153,6 +158,13 @@ func (s *Server) start() error {
 		}
 	}
 }
+
+// quiet keeps go-redis's dial-failure log lines out of test output.
+var quiet = sync.OnceFunc(func() { redis.SetLogger(nopLogger{}) })
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(context.Context, string, ...any) {}
 
 // Stop kills the server and waits for it; stopping twice is fine.
 func (s *Server) Stop() {
