@@ -63,6 +63,10 @@ fleet makes one vendor login per session lifetime. Set it up with
 
 Every host needs SESAME_FLEET_KEY (the same 32 random bytes in base64 on all
 of them) and, for a Redis ACL user, SESAME_REDIS_PASSWORD.`,
+		Example: `  export SESAME_FLEET_KEY="$(openssl rand -base64 32)"   # once, then the same everywhere
+  sesame login tdx --url https://myschool.teamdynamix.com --username svc --shared rediss://redis.internal:6380
+  sesame fleet keep-warm tdx
+  sesame fleet acl --namespace sesame`,
 	}
 	cmd.AddCommand(newFleetPutSecretCmd(app), newFleetKeepWarmCmd(app), newFleetACLCmd(app))
 	return cmd
@@ -212,7 +216,8 @@ func newFleetACLCmd(app *App) *cobra.Command {
 		Long: `Print ACL SETUSER lines for a Redis 7 (or Valkey) admin: consumers may read
 session keys only, renewers may also read and write secrets, locks and fences.
 Replace PASSWORD; give the hosts the password in SESAME_REDIS_PASSWORD.`,
-		Args: cobra.NoArgs,
+		Example: `  sesame fleet acl | sed "s/PASSWORD/$(openssl rand -hex 24)/" | redis-cli --user admin --askpass`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-consumer reset on >PASSWORD %s\n", strings.Join(fleet.ConsumerRules(ns), " "))
 			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-renewer reset on >PASSWORD %s\n", strings.Join(fleet.RenewerRules(ns), " "))
