@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -33,7 +36,8 @@ var redisServers sync.Map // *testscript.TestScript → *redistest.Server
 // the same port (empty: nothing persists). `redis acl NS` adds the users
 // sesame-consumer (password c-pw) and sesame-renewer (r-pw) with the rules
 // `sesame fleet acl` prints. `redis do ARGS…` runs a command as the admin
-// and prints its reply. Without redis-server on PATH the script is skipped
+// and prints its reply. `redis awaitfence PROFILE N` polls (up to 15 s)
+// until the stored session's fence is at least N. Without redis-server on PATH the script is skipped
 // unless CI is set ([redis]).
 func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -53,6 +57,25 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "stop":
 		srv.Stop()
+	case "awaitfence":
+		if len(args) != 3 {
+			ts.Fatalf("usage: redis awaitfence PROFILE N")
+		}
+		want, err := strconv.ParseInt(args[2], 10, 64)
+		ts.Check(err)
+		c := srv.Admin()
+		defer c.Close()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			got, _ := c.HGet(context.Background(), "sesame:session:"+args[1], "fence").Int64()
+			if got >= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("the fence of %s is %d after 15s, want %d", args[1], got, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	case "start":
 		ts.Check(srv.Restart())
 	case "acl", "do":
@@ -114,4 +137,17 @@ func aclRules(role, ns string) []string {
 		return fleet.ConsumerRules(ns)
 	}
 	return fleet.RenewerRules(ns)
+}
+
+// sigterm sends SIGTERM to the script's background commands (testscript's
+// kill knows only INT and KILL), as systemd does to stop a service.
+func cmdSigterm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: sigterm")
+	}
+	for _, c := range ts.BackgroundCmds() {
+		if c.Process != nil {
+			ts.Check(c.Process.Signal(syscall.SIGTERM))
+		}
+	}
 }

@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			"awaithttp": cmdAwaitHTTP,
 			"redis":     cmdRedis,
 			"envsubst":  cmdEnvsubst,
+			"sigterm":   cmdSigterm,
 		},
 	})
 }

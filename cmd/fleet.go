@@ -14,6 +14,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/fleet"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/session"
 )
 
@@ -182,13 +183,27 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 			if ahead <= 0 {
 				ahead = keepWarmAhead(p.Provider)
 			}
-			_, err := mgr.Get(ctx, p, session.GetOptions{MinValid: ahead})
+			before := ""
+			if rec, err := mgr.Load(p); err == nil && rec.Session != nil {
+				before = rec.Session.Token
+			}
+			s, err := mgr.Get(ctx, p, session.GetOptions{MinValid: ahead})
 			if ctx.Err() != nil {
 				break
 			}
 			if err != nil {
 				failed++
 				fmt.Fprintf(app.IO.ErrOut, "sesame: keep-warm %s: %v\n", p.Name, err)
+				continue
+			}
+			if s.Token != before {
+				until := "no fixed end"
+				if prov, err := registry.Get(p.Provider); err == nil {
+					if t := prov.ValidUntil(s, app.windows(p)); !t.IsZero() {
+						until = "valid until " + t.UTC().Format(time.RFC3339)
+					}
+				}
+				fmt.Fprintf(app.IO.ErrOut, "sesame: keep-warm: renewed %s (%s)\n", p.Name, until)
 			}
 		}
 		if o.Once {

@@ -285,7 +285,7 @@ func (s *Store) wrap(what string, err error) error {
 	case strings.HasPrefix(err.Error(), "WRONGPASS"), strings.HasPrefix(err.Error(), "NOAUTH"):
 		return clierr.New(clierr.Store, "fleet store %s: %s: authentication failed; check the user in the URL and SESAME_REDIS_PASSWORD", s.display, what)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
-		return clierr.New(clierr.Store, "fleet store %s: %s: %w: no answer within %s", s.display, what, ErrUnavailable, s.timeout)
+		return clierr.New(clierr.Store, "fleet store %s is %w (%s: no answer within %s)", s.display, ErrUnavailable, what, s.timeout)
 	case errors.Is(err, context.Canceled):
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Store) wrap(what string, err error) error {
 	if errors.As(err, &re) {
 		return clierr.New(clierr.Store, "fleet store %s: %s: %v", s.display, what, err)
 	}
-	return clierr.New(clierr.Store, "fleet store %s: %s: %w: %v", s.display, what, ErrUnavailable, err)
+	return clierr.New(clierr.Store, "fleet store %s is %w (%s: %v)", s.display, ErrUnavailable, what, err)
 }
 
 func isTimeout(err error) bool {

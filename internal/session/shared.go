@@ -125,7 +125,7 @@ func (m *Manager) sharedFetch(ctx context.Context, st credstore.Store, key strin
 			return m.renew(ctx, st, key, prov, p, func(r *Record) bool { return r.Session != nil && fresh(r.Session) })
 		}
 		if errors.Is(err, fleet.ErrUnavailable) {
-			return nil, fmt.Errorf("the local copy of profile %s's session is missing or expired and %w", p.Name, err)
+			return nil, fmt.Errorf("profile %s: the local copy of the session is missing or expired, and the %w; with shared.fallback: local this host renews on its own meanwhile", p.Name, err)
 		}
 		return nil, err
 	}
