@@ -41,6 +41,7 @@ func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
 		CAFile:    a.caFile(),
 		Key:       key,
 		Timeout:   timeout,
+		Clock:     fleetClock{now: a.Now},
 	})
 	if err != nil {
 		return nil, err
@@ -50,6 +51,22 @@ func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
 	}
 	a.fleets[id] = fs
 	return fs, nil
+}
+
+// fleetClock is the app's clock (tests move it) for the times the fleet
+// store writes and compares; its waits between polls are real.
+type fleetClock struct{ now func() time.Time }
+
+func (c fleetClock) Now() time.Time { return c.now() }
+func (c fleetClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func newFleetCmd(app *App) *cobra.Command {

@@ -19,6 +19,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 func decodeShared(data []byte, p *config.Profile) *providers.Session {
@@ -161,7 +162,8 @@ func (m *Manager) sharedLogin(ctx context.Context, fs *fleet.Store, st credstore
 			return nil, err
 		}
 	}
-	if _, err := fs.WaitRateLimit(ctx, org); err != nil {
+	ctx, err = shareRateLimit(ctx, fs, org)
+	if err != nil {
 		return nil, err
 	}
 	s, err := m.login(ctx, p, secret)
@@ -178,6 +180,19 @@ func (m *Manager) sharedLogin(ctx context.Context, fs *fleet.Store, st credstore
 		return nil, fmt.Errorf("renewing the shared session of profile %s: %w", p.Name, err)
 	}
 	return s, nil
+}
+
+// shareRateLimit makes the login under ctx wait out a rate-limit window
+// another host has seen, and tell the fleet about any 429 it meets.
+func shareRateLimit(ctx context.Context, fs *fleet.Store, org string) (context.Context, error) {
+	reset, err := fs.RateLimit(ctx, org)
+	if err != nil && !errors.Is(err, fleet.ErrNoPermission) {
+		return ctx, err
+	}
+	return transport.WithRateShare(ctx, &transport.RateShare{
+		NotBefore: reset,
+		Seen:      func(r time.Time) { _ = fs.SetRateLimit(context.WithoutCancel(ctx), org, r) },
+	}), nil
 }
 
 // keepLocalCopy caches a shared session in the local store, bound like a
@@ -242,6 +257,9 @@ func (m *Manager) loginShared(ctx context.Context, st credstore.Store, key strin
 		return nil, err
 	}
 	defer func() { _ = l.Release() }()
+	if ctx, err = shareRateLimit(ctx, fs, org); err != nil {
+		return nil, err
+	}
 	s, err := m.login(ctx, p, secret)
 	if err != nil {
 		return nil, err
