@@ -220,6 +220,9 @@ func Open(o Options) (*Store, error) {
 	// No CLIENT SETINFO or maintenance-notification handshake: one round
 	// trip fewer per connection, and no ACL permission needed for them.
 	ropt.DisableIdentity = true
+	// RESP2: no HELLO round trip on a connection without a password (AUTH
+	// with one); sesame needs nothing RESP3 adds.
+	ropt.Protocol = 2
 	ropt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
 	block, err := aes.NewCipher(o.Key)
@@ -265,11 +268,19 @@ func (s *Store) Close() error { return s.rdb.Close() }
 
 func (s *Store) key(kind, name string) string { return s.ns + ":" + kind + ":" + name }
 
-// call runs f under the per-call timeout.
+// call runs f under the per-call timeout. The call does not watch ctx
+// for cancellation, only its own deadline: watching it would make the
+// caller arm its Ctrl-C handler (about a millisecond of a `token show`,
+// see cmd/interrupt.go) for a call that lasts at most s.timeout anyway. A
+// ctx already ended stops the call before it starts; waits between calls
+// (Clock.Sleep) do watch ctx.
 func (s *Store) call(ctx context.Context, what string, f func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
-	return s.wrap(what, f(ctx))
+	return s.wrap(what, f(cctx))
 }
 
 // wrap turns a Redis failure into an exit-6 error naming the store. Redis
@@ -381,8 +392,15 @@ func (s *Store) Session(ctx context.Context, profile, origin string) (*Item, err
 	return it, nil
 }
 
+// script defers hashing a Lua script to its first use: sesame links this
+// package into every command, and `token show` on a local profile must
+// not pay for fleet set-up at start (package init).
+func script(src string) func() *redis.Script {
+	return sync.OnceValue(func() *redis.Script { return redis.NewScript(src) })
+}
+
 // putSession writes only when fence is not older than the stored fence.
-var putSession = redis.NewScript(`
+var putSession = script(`
 local cur = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
 if tonumber(ARGV[1]) < cur then return 0 end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'data', ARGV[2], 'by', ARGV[3], 'at', ARGV[4])
@@ -406,7 +424,7 @@ func (s *Store) PutSession(ctx context.Context, profile, origin string, fence in
 	var ok int64
 	err = s.call(ctx, "writing the session of "+profile, func(ctx context.Context) error {
 		var err error
-		ok, err = putSession.Run(ctx, s.rdb, []string{s.key("session", profile)},
+		ok, err = putSession().Run(ctx, s.rdb, []string{s.key("session", profile)},
 			fence, blob, s.holder, s.clock.Now().UnixMilli(), ttl.Milliseconds()).Int64()
 		return err
 	})

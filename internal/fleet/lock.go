@@ -9,8 +9,6 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/sesame-cli/sesame/internal/clierr"
 )
 
@@ -34,7 +32,7 @@ type Lock struct {
 
 // acquire takes the lock (SET NX PX with a random token) and, in the same
 // script, the next fence; 0 means somebody else holds the lock.
-var acquire = redis.NewScript(`
+var acquire = script(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return redis.call('INCR', KEYS[2])
 end
@@ -43,12 +41,12 @@ return 0
 
 // release deletes the lock only if it still holds our token: a holder whose
 // lease ran out must not free the lock of the one that took over.
-var release = redis.NewScript(`
+var release = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `)
 
-var extend = redis.NewScript(`
+var extend = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 `)
@@ -66,7 +64,7 @@ func (s *Store) TryLock(ctx context.Context, profile string, lease time.Duration
 	l := &Lock{s: s, key: s.key("lock", profile), token: hex.EncodeToString(b[:]), Profile: profile}
 	err := s.call(ctx, "taking the renewal lock of "+profile, func(ctx context.Context) error {
 		var err error
-		l.Fence, err = acquire.Run(ctx, s.rdb, []string{l.key, s.key("fence", profile)}, l.token, lease.Milliseconds()).Int64()
+		l.Fence, err = acquire().Run(ctx, s.rdb, []string{l.key, s.key("fence", profile)}, l.token, lease.Milliseconds()).Int64()
 		return err
 	})
 	if err != nil {
@@ -99,7 +97,7 @@ func (s *Store) Lock(ctx context.Context, profile string, lease, poll time.Durat
 // so that a cancelled caller still frees the lock for the others.
 func (l *Lock) Release() error {
 	return l.s.call(context.Background(), "releasing the renewal lock of "+l.Profile, func(ctx context.Context) error {
-		return release.Run(ctx, l.s.rdb, []string{l.key}, l.token).Err()
+		return release().Run(ctx, l.s.rdb, []string{l.key}, l.token).Err()
 	})
 }
 
@@ -109,7 +107,7 @@ func (l *Lock) Extend(ctx context.Context, lease time.Duration) (bool, error) {
 	var n int64
 	err := l.s.call(ctx, "extending the renewal lock of "+l.Profile, func(ctx context.Context) error {
 		var err error
-		n, err = extend.Run(ctx, l.s.rdb, []string{l.key}, l.token, lease.Milliseconds()).Int64()
+		n, err = extend().Run(ctx, l.s.rdb, []string{l.key}, l.token, lease.Milliseconds()).Int64()
 		return err
 	})
 	return n == 1, err

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // setRateLimit moves the origin's reset time forward only: a late writer
 // with an earlier reset must not shorten another host's wait. The key lives
 // until the reset, so an idle fleet keeps nothing.
-var setRateLimit = redis.NewScript(`
+var setRateLimit = script(`
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -28,7 +26,7 @@ func (s *Store) SetRateLimit(ctx context.Context, origin string, reset time.Time
 		return nil
 	}
 	return s.call(ctx, "recording a rate limit", func(ctx context.Context) error {
-		return setRateLimit.Run(ctx, s.rdb, []string{s.key("ratelimit", origin)}, reset.UnixMilli(), left.Milliseconds()+1).Err()
+		return setRateLimit().Run(ctx, s.rdb, []string{s.key("ratelimit", origin)}, reset.UnixMilli(), left.Milliseconds()+1).Err()
 	})
 }
 
