@@ -454,15 +454,22 @@ func child() int {
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	it, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Poll: 20 * time.Millisecond,
+	hang := os.Getenv("FLEET_CHILD") == "hang"
+	it, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Poll: 20 * time.Millisecond, Lease: time.Second,
 		Login: func(ctx context.Context, fence int64) ([]byte, time.Duration, error) {
-			// The "vendor" counts its logins in a key of its own.
+			// The "vendor" counts its logins in a file of its own.
 			f, err := os.OpenFile(os.Getenv("FLEET_LOGINS"), os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
 			if err != nil {
 				return nil, 0, err
 			}
 			fmt.Fprintf(f, "login %d\n", os.Getpid())
 			f.Close()
+			if hang {
+				// In the middle of a login, holding the lock: the parent
+				// kills this process here.
+				os.WriteFile(os.Getenv("FLEET_READY"), nil, 0o600)
+				<-ctx.Done()
+			}
 			return sess(fmt.Sprintf("tok-%d", fence), time.Now().Add(time.Hour)), 0, nil
 		}})
 	if err != nil {
@@ -526,5 +533,105 @@ func TestTLSWithCAFile(t *testing.T) {
 	err := untrusted.Ping(ctx)
 	if clierr.Code(err) != clierr.Store || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("rediss without the CA: %v, want a certificate error", err)
+	}
+}
+
+// A login slower than the lease keeps the lock: the holder extends it
+// while it logs in, so nobody takes over a live renewal.
+func TestSlowLoginKeepsTheLock(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxT(t)
+	key := newKey(t)
+	s := open(t, fleet.Options{URL: srv.URL(), Key: key})
+	other := open(t, fleet.Options{URL: srv.URL(), Key: key})
+	const lease = time.Second
+	_, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Lease: lease,
+		Login: func(ctx context.Context, fence int64) ([]byte, time.Duration, error) {
+			start := time.Now()
+			for time.Since(start) < 2*lease {
+				if l, err := other.TryLock(ctx, "p", time.Minute); err != nil || l != nil {
+					return nil, 0, fmt.Errorf("the lock was free %s into a login (lease %s): %v", time.Since(start), lease, err)
+				}
+				time.Sleep(50 * time.Millisecond) // polling, not synchronising
+			}
+			return sess("slow", time.Now().Add(time.Hour)), 0, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := other.LockState(ctx, "p"); st.Held {
+		t.Fatal("the lock outlived the renewal")
+	}
+}
+
+// A renewer killed with SIGKILL in the middle of a login, lock held: the
+// others wait for its lease, one takes over, at most two logins in all,
+// nobody fails, and the stored session is the one under the newer fence.
+func TestLockHolderKilledMidLogin(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ctx := ctxT(t)
+	key := newKey(t)
+	seed := open(t, fleet.Options{URL: srv.URL(), Key: key})
+	if err := seed.PutSession(ctx, "p", origin, 0, sess("expired", time.Now().Add(-time.Hour)), 0); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	logins, ready := dir+"/logins", dir+"/ready"
+	child := func(mode string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "FLEET_CHILD="+mode, "FLEET_URL="+srv.URL(),
+			"FLEET_KEY="+base64.StdEncoding.EncodeToString(key), "FLEET_LOGINS="+logins, "FLEET_READY="+ready)
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
+	holder := child("hang")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the holder never started its login")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st, _ := seed.LockState(ctx, "p"); !st.Held {
+		t.Fatal("the holder does not hold the lock")
+	}
+	if err := holder.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = holder.Wait()
+
+	const n = 8
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*bytes.Buffer, n)
+	for i := range n {
+		cmds[i], outs[i] = child("1"), &bytes.Buffer{}
+		cmds[i].Stdout = outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+		if outs[i].Len() == 0 || outs[i].String() != outs[0].String() {
+			t.Fatalf("process %d printed %q, process 0 %q", i, outs[i], outs[0])
+		}
+	}
+	data, _ := os.ReadFile(logins)
+	if got := strings.Count(string(data), "login "); got != 2 {
+		t.Fatalf("%d logins (the killed one and one take-over), want 2:\n%s", got, data)
+	}
+	it, err := seed.Session(ctx, "p", origin)
+	if err != nil || it.Fence != 2 || strings.TrimSpace(outs[0].String()) != "tok-2" {
+		t.Fatalf("stored %+v, %v; processes printed %q", it, err, outs[0])
 	}
 }

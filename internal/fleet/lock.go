@@ -113,6 +113,31 @@ func (l *Lock) Extend(ctx context.Context, lease time.Duration) (bool, error) {
 	return n == 1, err
 }
 
+// keepAlive extends the lease every third of it until stop is called, so
+// that a login slower than the lease (rate-limit waits, retries) keeps the
+// lock; a holder that dies stops extending, and its lease runs out. The
+// lease is Redis's wall-clock time, so this waits in real time.
+func (l *Lock) keepAlive(lease time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if ok, err := l.Extend(context.Background(), lease); err == nil && !ok {
+					return // lost: the fence keeps our late write out
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // LockState is what status shows about a profile's renewal lock.
 type LockState struct {
 	Held bool
@@ -202,7 +227,9 @@ func (s *Store) renewLocked(ctx context.Context, l *Lock, r Renewal) (*Item, err
 	if err != nil || (it != nil && r.Fresh(it.Data)) {
 		return it, err
 	}
+	stop := l.keepAlive(r.Lease)
 	data, ttl, err := r.Login(ctx, l.Fence)
+	stop()
 	if err != nil {
 		return nil, err
 	}
