@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -26,9 +27,9 @@ func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
 	if fs, ok := a.fleets[id]; ok {
 		return fs, nil
 	}
-	key, err := fleet.ParseKey(a.Getenv("SESAME_FLEET_KEY"))
+	key, err := fleet.ParseKey(a.fleetCredential("SESAME_FLEET_KEY", fleetKeyItem(p.Shared.Namespace)))
 	if err != nil {
-		return nil, fmt.Errorf("profile %s is shared: %w", p.Name, err)
+		return nil, fmt.Errorf("profile %s is shared: %w (or save it on this host: sesame fleet set-key)", p.Name, err)
 	}
 	timeout := fleet.DefaultTimeout
 	if d, err := time.ParseDuration(a.Getenv("SESAME_REDIS_TIMEOUT")); err == nil && d > 0 {
@@ -37,7 +38,7 @@ func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
 	fs, err := fleet.Open(fleet.Options{
 		URL:       p.Shared.URL,
 		Namespace: p.Shared.Namespace,
-		Password:  a.Getenv("SESAME_REDIS_PASSWORD"),
+		Password:  a.fleetCredential("SESAME_REDIS_PASSWORD", redisPasswordItem(p.Shared.URL)),
 		CAFile:    a.caFile(),
 		Key:       key,
 		Timeout:   timeout,
@@ -69,6 +70,117 @@ func (c fleetClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Items in the credential store that hold a host's fleet credentials when
+// the environment does not: '+' never starts a profile's item name.
+func fleetKeyItem(ns string) string {
+	if ns == "" {
+		ns = fleet.DefaultNamespace
+	}
+	return "+fleet-key." + itemSafe(ns)
+}
+
+func redisPasswordItem(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "+redis-password"
+	}
+	return "+redis-password." + itemSafe(u.User.Username()+"@"+u.Host)
+}
+
+func itemSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '@' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// fleetCredential is env's value, else the item saved in this host's
+// credential store by fleet set-key / set-redis-password, else "".
+func (a *App) fleetCredential(env, item string) string {
+	if v := a.Getenv(env); v != "" {
+		return v
+	}
+	st, err := a.openStore(a.storeKind(nil))
+	if err != nil {
+		return ""
+	}
+	b, err := st.Get(item)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func newFleetSetCmd(app *App, use, short, example, what string, item func(args []string) (string, error), check func(string) error) *cobra.Command {
+	o := &loginOptions{}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: short + ` in this host's credential store (the OS keychain,
+else 0600 files), for hosts where the environment variable is not set.
+The value is read from stdin with --secret-stdin, or asked for on a terminal;
+never from a flag.`,
+		Example: example,
+		Args:    cobra.RangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := item(args)
+			if err != nil {
+				return err
+			}
+			v, err := readSecret(cmd.Context(), app, o, what, &config.Profile{Provider: "fleet"})
+			if err != nil {
+				return err
+			}
+			if err := check(v); err != nil {
+				return err
+			}
+			st, err := app.openStore(app.storeKind(nil))
+			if err != nil {
+				return err
+			}
+			if err := st.Set(name, []byte(v)); err != nil {
+				return clierr.Wrap(clierr.Store, err)
+			}
+			fmt.Fprintf(app.IO.ErrOut, "Saved the %s in the %s store\n", what, st.Name())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.SecretStdin, "secret-stdin", false, "read the value from stdin")
+	return cmd
+}
+
+func newFleetSetKeyCmd(app *App) *cobra.Command {
+	var ns string
+	cmd := newFleetSetCmd(app, "set-key", "Save the fleet key (SESAME_FLEET_KEY)",
+		"  sesame fleet set-key --secret-stdin < /run/secrets/sesame-fleet-key", "fleet key",
+		func([]string) (string, error) { return fleetKeyItem(ns), nil },
+		func(v string) error {
+			if _, err := fleet.ParseKey(v); err != nil {
+				return clierr.New(clierr.Usage, "%s", err.Error())
+			}
+			return nil
+		})
+	cmd.Args = cobra.NoArgs
+	cmd.Flags().StringVar(&ns, "namespace", fleet.DefaultNamespace, "the key namespace (shared.namespace) the key is for")
+	return cmd
+}
+
+func newFleetSetRedisPasswordCmd(app *App) *cobra.Command {
+	cmd := newFleetSetCmd(app, "set-redis-password URL", "Save the Redis ACL user's password (SESAME_REDIS_PASSWORD) for URL",
+		"  sesame fleet set-redis-password rediss://sesame-consumer@redis.internal:6380 --secret-stdin < /run/secrets/redis", "Redis password",
+		func(args []string) (string, error) {
+			if len(args) != 1 {
+				return "", usageErr("set-redis-password needs the shared URL, as in the profile's shared.url")
+			}
+			return redisPasswordItem(args[0]), nil
+		},
+		func(string) error { return nil })
+	cmd.Args = cobra.ExactArgs(1)
+	return cmd
+}
+
 func newFleetCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fleet",
@@ -80,13 +192,16 @@ fleet makes one vendor login per session lifetime. Set it up with
 (shared: {url, namespace, role: renewer|consumer, fallback: fail|local}).
 
 Every host needs SESAME_FLEET_KEY (the same 32 random bytes in base64 on all
-of them) and, for a Redis ACL user, SESAME_REDIS_PASSWORD.`,
+of them) and, for a Redis ACL user, SESAME_REDIS_PASSWORD, in its
+environment or saved in its credential store with 'sesame fleet set-key' and
+'sesame fleet set-redis-password URL'.`,
 		Example: `  export SESAME_FLEET_KEY="$(openssl rand -base64 32)"   # once, then the same everywhere
   sesame login tdx --url https://myschool.teamdynamix.com --username svc --shared rediss://redis.internal:6380
   sesame fleet keep-warm tdx
   sesame fleet acl --namespace sesame`,
 	}
-	cmd.AddCommand(newFleetPutSecretCmd(app), newFleetKeepWarmCmd(app), newFleetACLCmd(app))
+	cmd.AddCommand(newFleetPutSecretCmd(app), newFleetKeepWarmCmd(app), newFleetACLCmd(app),
+		newFleetSetKeyCmd(app), newFleetSetRedisPasswordCmd(app))
 	return cmd
 }
 
