@@ -88,6 +88,9 @@ func TestScripts(t *testing.T) {
 			if cond == "keyring" {
 				return keyringRun(), nil
 			}
+			if cond == "redis" {
+				return redisCondition(), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: withCmds(proxyCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -107,6 +110,9 @@ func TestScripts(t *testing.T) {
 			"awaitfile": cmdAwaitFile,
 			"freeports": cmdFreePorts,
 			"awaithttp": cmdAwaitHTTP,
+			"redis":     cmdRedis,
+			"envsubst":  cmdEnvsubst,
+			"sigterm":   cmdSigterm,
 		}),
 	})
 }

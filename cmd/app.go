@@ -11,6 +11,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/session"
@@ -40,6 +41,7 @@ type App struct {
 	cfg    *config.Config
 	http   *transport.Client
 	stores map[string]credstore.Store
+	fleets map[string]*fleet.Store
 	mgr    *session.Manager
 	// storeNotice holds auto's fall-back notice until a command succeeds:
 	// login prints it once per profile, others when they finish.
@@ -220,6 +222,8 @@ func (a *App) Sessions() (*session.Manager, error) {
 		Windows: a.windows,
 		LockDir: filepath.Join(dir, "locks"),
 		Now:     a.Now,
+		Fleet:   a.fleetStore,
+		Warn:    a.IO.ErrOut,
 	}
 	return a.mgr, nil
 }

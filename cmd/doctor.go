@@ -88,6 +88,7 @@ type doctorReport struct {
 	Sessions *doctorPath     `json:"sessions_dir,omitempty"`
 	Curl     doctorCurl      `json:"curl"`
 	Profiles []doctorProfile `json:"profiles"`
+	Fleet    []doctorFleet   `json:"fleet,omitempty"`
 }
 
 func newDoctorCmd(app *App) *cobra.Command {
@@ -160,6 +161,9 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 		p := c.Profiles[n]
 		r := app.statusOf(p, now)
 		rep.Profiles = append(rep.Profiles, doctorProfile{checkSession(p, r, now), r, app.rateLimitOf(p, now)})
+		if p.Shared != nil {
+			rep.Fleet = append(rep.Fleet, checkFleet(ctx, app, p))
+		}
 	}
 	return rep, nil
 }
@@ -390,6 +394,9 @@ func writeDoctor(w io.Writer, st *ui.Styles, rep *doctorReport) {
 		if p.RateLimit != nil {
 			line("rate limit "+p.Profile, p.RateLimit.doctorCheck)
 		}
+	}
+	for _, f := range rep.Fleet {
+		line("fleet "+f.Profile, f.doctorCheck)
 	}
 	io.WriteString(w, b.String())
 }

@@ -33,6 +33,9 @@ type loginOptions struct {
 	// secret read (YM consumer: the access token).
 	JoinSecret func(secret string) (string, error)
 	SaveSecret bool
+
+	Shared          string // --shared URL: this host becomes the fleet's renewer
+	SharedNamespace string
 }
 
 func newLoginCmd(app *App) *cobra.Command {
@@ -62,6 +65,8 @@ func addSecretFlags(cmd *cobra.Command, o *loginOptions) {
 	f.BoolVar(&o.NoSaveSecret, "no-save-secret", false, "keep only the session, not the secret (no automatic renewal); sticks to the profile")
 	f.BoolVar(&o.SaveSecret, "save-secret", false, "save the secret again on a profile that was logged in with --no-save-secret")
 	cmd.MarkFlagsMutuallyExclusive("no-save-secret", "save-secret")
+	f.StringVar(&o.Shared, "shared", "", "share the session (and secret) through this Redis: redis://host:port or rediss://…")
+	f.StringVar(&o.SharedNamespace, "shared-namespace", "", "key namespace in the shared Redis (default sesame)")
 }
 
 func runLogin(ctx context.Context, app *App, o *loginOptions) error {
@@ -111,6 +116,9 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	for k, v := range o.Options {
 		p.SetOption(k, v)
+	}
+	if o.Shared != "" {
+		p.Shared = &config.Shared{URL: o.Shared, Namespace: o.SharedNamespace, Role: config.RoleRenewer}
 	}
 	if p.URL == "" {
 		return usageErr("%s login needs --url", o.Provider)

@@ -182,6 +182,7 @@ exec and curl.`,
 		newExecCmd(app),
 		newDoctorCmd(app),
 		newProfileCmd(app),
+		newFleetCmd(app),
 	)
 	if docs := newDocsCmd(app); docs != nil {
 		root.AddCommand(docs)

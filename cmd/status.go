@@ -113,6 +113,7 @@ func runStatus(app *App, opts *statusOptions) error {
 		return nil
 	}
 	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
+	writeSharedStatus(app, profiles)
 	writeProxies(app.IO.Out)
 	return statusExit(name, rows)
 }

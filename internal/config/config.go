@@ -45,6 +45,8 @@ type Profile struct {
 	NoSaveSecret bool `yaml:"no_save_secret,omitempty" mapstructure:"no_save_secret"`
 	// Options are the provider's own settings (app_id, client_id, sandbox, …).
 	Options map[string]string `yaml:"options,omitempty" mapstructure:"options"`
+	// Shared keeps the session in a store the fleet shares (shared.go).
+	Shared *Shared `yaml:"shared,omitempty" mapstructure:"shared"`
 }
 
 // Option returns a provider option, or def when it is unset.

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
 )
 
@@ -82,6 +84,10 @@ type Manager struct {
 	LockWait time.Duration
 	// Now is the clock.
 	Now func() time.Time
+	// Fleet opens a shared profile's fleet store (shared.go); Warn takes
+	// one-line warnings for people (stderr), nil for none.
+	Fleet func(p *config.Profile) (*fleet.Store, error)
+	Warn  io.Writer
 }
 
 // DefaultLockWait is how long a renewal waits for another process's
@@ -219,6 +225,9 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 	if err := checkStore(st, key); err != nil {
 		return nil, err
 	}
+	if p.Shared != nil {
+		return m.loginShared(ctx, st, key, prov, p, origin, secret, save)
+	}
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
@@ -290,6 +299,9 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	if err != nil {
 		return nil, err
 	}
+	if p.Shared != nil {
+		return m.sharedGet(ctx, st, key, prov, p, rec, opts)
+	}
 	if rec.Session == nil {
 		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, LoginHint(p))
 	}
@@ -347,6 +359,9 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
+	}
+	if p.Shared != nil {
+		return m.sharedRenew(ctx, st, m.key(p, st), prov, p, rejected)
 	}
 	w := m.Windows(p)
 	return m.renew(ctx, st, m.key(p, st), prov, p, func(r *Record) bool {

@@ -193,12 +193,17 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if r.Retry {
 		attempts += c.retries
 	}
+	share := rateShareOf(ctx, r) // a fleet's shared budget: share.go
+	if err := c.waitShared(ctx, share, u.Host); err != nil {
+		return nil, err
+	}
 	var resp *Response
 	for i := 0; i < attempts; i++ {
 		resp, err = c.once(ctx, u, r)
 		if err != nil {
 			return nil, err
 		}
+		tellShared(share, resp)
 		if !r.Retry || (resp.Status != http.StatusTooManyRequests && resp.Status < 500) || i == attempts-1 {
 			break
 		}
