@@ -99,6 +99,16 @@ func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "api/auth/getuser":
 		t.getUser(w, r)
 	default:
+		if uid, ok := strings.CutPrefix(rest, "api/people/"); ok && uid != "2d5e8d1a-0000-4000-8000-00000000a11c" {
+			// GET api/people/{uid} for someone who is not there: ASP.NET
+			// Web API's 404 (the Web API documents 404 for an unknown uid).
+			if _, ok := t.authorize(w, r); ok {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprintf(w, `{"Message":"No person was found with the UID %s."}`, uid)
+			}
+			return
+		}
 		if strings.HasPrefix(rest, "api/") {
 			if _, ok := t.authorize(w, r); ok {
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -453,12 +453,39 @@ func (y *YM) data(w http.ResponseWriter, r *http.Request, clientID int, path str
 		})
 		return
 	}
+	if strings.EqualFold(path, "/MemberList") && r.Method == http.MethodGet {
+		y.memberList(w, r)
+		return
+	}
 	ymJSON(w, http.StatusOK, map[string]any{
 		"ClientID": clientID,
 		"Path":     path,
 		"Method":   r.Method,
 		"Query":    r.URL.RawQuery,
 	})
+}
+
+// YMMembers is how many members the fake's /MemberList pages through.
+const YMMembers = 7
+
+// memberList answers /MemberList one page at a time, with the PageSize and
+// PageNumber query parameters (1-based). ASSUMED: the parameter names follow
+// YM's REST conventions; no public recording of a YM list page was found,
+// so the array's name ("Members") is this fake's own.
+func (y *YM) memberList(w http.ResponseWriter, r *http.Request) {
+	size, _ := strconv.Atoi(r.URL.Query().Get("PageSize"))
+	page, _ := strconv.Atoi(r.URL.Query().Get("PageNumber"))
+	if size <= 0 {
+		size = 100
+	}
+	if page <= 0 {
+		page = 1
+	}
+	members := []map[string]any{}
+	for i := (page-1)*size + 1; i <= min(page*size, YMMembers); i++ {
+		members = append(members, map[string]any{"MemberID": 1000 + i, "Username": fmt.Sprintf("member%d", i)})
+	}
+	ymJSON(w, http.StatusOK, map[string]any{"Members": members, "ResponseStatus": map[string]any{}})
 }
 
 // ymRefuse answers a refused login with its FailedLoginReason.
