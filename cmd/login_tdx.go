@@ -30,6 +30,11 @@ expired by this machine's clock fails the login: fix the clock.`,
       --admin --beid df0b5273-d7d4-44a3-9dbb-73a57c2904a9 --key-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if admin && cmd.Flags().Changed("username") {
+				return usageErr("--username and --admin are two ways to log in, pick one:\n" +
+					"  user or service account: sesame login tdx --url URL --username USER   (password)\n" +
+					"  admin service account:   sesame login tdx --url URL --admin --beid BEID   (Web Services Key, --key-stdin)")
+			}
 			if admin {
 				o.Mode = tdx.ModeAdmin
 				if beid == "" {
@@ -55,7 +60,6 @@ expired by this machine's clock fails the login: fix the clock.`,
 	f.StringVar(&beid, "beid", "", "BEID (tenant ID) for --admin")
 	f.BoolVar(&sandbox, "sandbox", false, "use the TeamDynamix sandbox API (/SBTDWebApi)")
 	addSecretFlags(cmd, o)
-	cmd.MarkFlagsMutuallyExclusive("username", "admin")
 	return cmd
 }
 
