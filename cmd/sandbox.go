@@ -160,25 +160,8 @@ func startSandboxWorld() (*sandboxWorld, error) {
 		return nil, err
 	}
 	env = append(env, "SANDBOX_INFO="+infoPath)
-	w.env = mergeEnv(os.Environ(), env)
+	w.env = childEnv(os.Environ(), env...)
 	return w, nil
-}
-
-// mergeEnv returns base with the assignments in set replacing or adding.
-func mergeEnv(base, set []string) []string {
-	keys := map[string]bool{}
-	for _, kv := range set {
-		k, _, _ := strings.Cut(kv, "=")
-		keys[k] = true
-	}
-	out := make([]string, 0, len(base)+len(set))
-	for _, kv := range base {
-		k, _, _ := strings.Cut(kv, "=")
-		if !keys[k] {
-			out = append(out, kv)
-		}
-	}
-	return append(out, set...)
 }
 
 func newSandboxExecCmd(app *App) *cobra.Command {
