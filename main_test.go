@@ -69,6 +69,9 @@ func TestScripts(t *testing.T) {
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+			// os.UserConfigDir on Windows; without it the scripts could
+			// not run there.
+			env.Setenv("APPDATA", filepath.Join(home, "AppData", "Roaming"))
 			env.Setenv("SESAME_CONFIG", filepath.Join(home, ".config", "sesame", "config.yaml"))
 			env.Setenv("SESAME_STORE", "file")
 			env.Setenv("SESSIONS", filepath.Join(home, ".config", "sesame", "sessions"))

@@ -147,7 +147,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
 	rep.Keychain = checkKeychain(probe)
 	rep.Store = checkStore(app, c, probe)
-	if dir, err := config.Dir(); err == nil {
+	if dir, err := config.StateDir(app.ConfigPath); err == nil {
 		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
 	}
 	rep.Curl = checkCurl(ctx)

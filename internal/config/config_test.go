@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,8 +121,13 @@ func TestSaveRoundTripAndMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v %v", st.Mode(), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Windows has no modes (Go reports 0666); the profile folder's ACL
+	// protects the file there.
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode())
 	}
 	c2, err := Load(path, nil)
 	if err != nil || c2.Profiles["x"].Option("sandbox", "") != "true" || c2.Profiles["x"].URL != "https://h" {
@@ -139,4 +147,45 @@ func TestValidName(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// Logins in parallel save the config while others read it. On Windows a
+// rename over a file another process has open fails with "access denied"
+// for a moment; Save and Load wait it out instead of failing.
+func TestSaveAndLoadConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	c, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Profiles["x"] = &Profile{Name: "x", Provider: "tdx", URL: "https://h"}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				c, err := Load(path, nil)
+				if err != nil {
+					t.Errorf("load: %v", err)
+					return
+				}
+				if c.Profiles["x"] == nil {
+					t.Errorf("load %d/%d: profile x missing: a half-written config", w, i)
+					return
+				}
+				if w%2 == 0 {
+					c.Profiles["x"].SetOption("n", fmt.Sprint(i))
+					if err := c.Save(); err != nil {
+						t.Errorf("save: %v", err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

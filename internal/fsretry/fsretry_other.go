@@ -1,0 +1,5 @@
+//go:build !windows
+
+package fsretry
+
+func ephemeral(error) bool { return false }
