@@ -122,7 +122,7 @@ func startSandboxWorld() (*sandboxWorld, error) {
 	w := &sandboxWorld{served: served, dir: dir}
 	w.stop = func() error {
 		stop()
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeTree(dir); err != nil {
 			return fmt.Errorf("the sandbox's throw-away config and store in %s could not be removed (%v); remove that folder yourself", dir, err)
 		}
 		return nil
@@ -284,4 +284,29 @@ func linked(src, dst string) bool {
 	}
 	b, err := os.Stat(dst)
 	return err == nil && os.SameFile(a, b)
+}
+
+// removeTree is os.RemoveAll, and when that fails a second way: removing
+// each file, then each folder, deepest first, one os.Remove at a time.
+// (Under Wine 8, os.RemoveAll's NT delete call is not implemented while
+// os.Remove works.) The first error is the one reported.
+func removeTree(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil {
+		return nil
+	}
+	var paths []string
+	_ = filepath.WalkDir(dir, func(p string, _ fs.DirEntry, werr error) error {
+		if werr == nil {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	for i := len(paths) - 1; i >= 0; i-- {
+		_ = os.Remove(paths[i])
+	}
+	if _, serr := os.Lstat(dir); errors.Is(serr, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

@@ -45,3 +45,19 @@ func TestFinishDemoReportsALeftoverStore(t *testing.T) {
 		t.Errorf("err = %v, out = %q", err, out.String())
 	}
 }
+
+func TestRemoveTree(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "world")
+	if err := os.MkdirAll(filepath.Join(dir, "home", "sesame", "sessions"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "home", "sesame", "sessions", "tdx.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeTree(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still there: %v", dir, err)
+	}
+}

@@ -7,6 +7,7 @@
 package fsretry
 
 import (
+	"io"
 	"math/rand/v2"
 	"os"
 	"time"
@@ -50,11 +51,15 @@ func Rename(oldpath, newpath string) error {
 	return Do(func() error { return os.Rename(oldpath, newpath) })
 }
 
-// Open is os.Open, retried while Windows says the file is in use.
+// Open opens name for reading, retried while Windows says the file is in
+// use. On Windows the file is opened with FILE_SHARE_DELETE too, so that a
+// writer can rename a new file over it while it is being read (os.Open
+// does not share delete access, and a rename then fails until every
+// reader has closed the file); elsewhere it is os.Open.
 func Open(name string) (*os.File, error) {
 	var f *os.File
 	err := Do(func() (err error) {
-		f, err = os.Open(name)
+		f, err = openShared(name)
 		return err
 	})
 	return f, err
@@ -75,12 +80,13 @@ func Remove(name string) error {
 	return Do(func() error { return os.Remove(name) })
 }
 
-// ReadFile is os.ReadFile, retried while Windows says the file is in use.
+// ReadFile is os.ReadFile through Open: retried, and sharing delete
+// access on Windows.
 func ReadFile(name string) ([]byte, error) {
-	var b []byte
-	err := Do(func() (err error) {
-		b, err = os.ReadFile(name)
-		return err
-	})
-	return b, err
+	f, err := Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

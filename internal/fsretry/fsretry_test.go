@@ -2,6 +2,7 @@ package fsretry
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -69,4 +70,24 @@ func TestRenameOverOpenFile(t *testing.T) {
 		t.Errorf("target holds %q, want new", got)
 	}
 	t.Logf("renamed after %d attempts", calls)
+}
+
+// A file read through Open can be removed meanwhile (a logout while
+// another sesame reads): on Windows it is opened with FILE_SHARE_DELETE.
+func TestRemoveWhileOpen(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.Remove(target); err != nil {
+		t.Fatalf("remove a file open through Open: %v", err)
+	}
+	if got, err := io.ReadAll(f); err != nil || string(got) != "old" {
+		t.Errorf("the open reader read %q, %v; want the old content", got, err)
+	}
 }
