@@ -189,3 +189,33 @@ func TestSaveAndLoadConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// With a config file given, sessions and locks go beside it and no user
+// config folder is needed (on Windows: no %AppData%); without one, the
+// state folder is the user config folder, as it always was.
+func TestStateDir(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "team", "sesame.yaml")
+	t.Setenv("SESAME_CONFIG", cfg)
+	t.Setenv("APPDATA", "")
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if got, err := StateDir(""); err != nil || got != filepath.Dir(cfg) {
+		t.Errorf("SESAME_CONFIG: StateDir = %q, %v; want %q", got, err, filepath.Dir(cfg))
+	}
+	t.Setenv("SESAME_CONFIG", "")
+	other := filepath.Join(t.TempDir(), "c.yaml")
+	if got, err := StateDir(other); err != nil || got != filepath.Dir(other) {
+		t.Errorf("--config: StateDir = %q, %v; want %q", got, err, filepath.Dir(other))
+	}
+	home := t.TempDir()
+	t.Setenv("APPDATA", home)
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("HOME", home)
+	want, err := Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := StateDir(""); err != nil || got != want {
+		t.Errorf("default: StateDir = %q, %v; want Dir() %q", got, err, want)
+	}
+}
