@@ -322,7 +322,9 @@ func checkCurl(ctx context.Context) doctorCurl {
 	d := doctorCurl{Path: path}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	c := exec.CommandContext(ctx, path, "--version")
+	c.Env = childEnv(os.Environ())
+	out, err := c.Output()
 	if err != nil {
 		d.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("%s does not run: curl --version: %v", path, err)}
 		return d

@@ -314,7 +314,7 @@ func (c *Config) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return clierr.New(clierr.Unexpected, "creating config folder: %w", err)
 	}
-	old, err := os.ReadFile(c.Path)
+	old, err := fsretry.ReadFile(c.Path) // another sesame may be replacing it (Windows)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return clierr.New(clierr.Unexpected, "reading config %s: %w", c.Path, err)
 	}
