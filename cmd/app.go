@@ -154,7 +154,7 @@ func (a *App) openStore(kind string) (credstore.Store, error) {
 	if st, ok := a.stores[kind]; ok {
 		return st, nil
 	}
-	dir, err := config.Dir()
+	dir, err := config.StateDir(a.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (a *App) Sessions() (*session.Manager, error) {
 	if a.mgr != nil {
 		return a.mgr, nil
 	}
-	dir, err := config.Dir()
+	dir, err := config.StateDir(a.ConfigPath)
 	if err != nil {
 		return nil, err
 	}

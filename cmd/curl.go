@@ -327,19 +327,6 @@ func baseOf(p *config.Profile) (string, error) {
 	return prov.BaseURL(p)
 }
 
-// childEnv is the environment for curl and exec children: sesame's own
-// secret inputs never pass on.
-func childEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "SESAME_PASSWORD=") || strings.HasPrefix(kv, "SESAME_SECRET=") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
 // exitOf turns a child's exit into a passThrough of its code.
 func exitOf(err error) error {
 	if err == nil {

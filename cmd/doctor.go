@@ -148,7 +148,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
 	rep.Keychain = checkKeychain(probe)
 	rep.Store = checkStore(app, c, probe)
-	if dir, err := config.Dir(); err == nil {
+	if dir, err := config.StateDir(app.ConfigPath); err == nil {
 		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
 	}
 	rep.Curl = checkCurl(ctx)
@@ -326,7 +326,9 @@ func checkCurl(ctx context.Context) doctorCurl {
 	d := doctorCurl{Path: path}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	c := exec.CommandContext(ctx, path, "--version")
+	c.Env = childEnv(os.Environ())
+	out, err := c.Output()
 	if err != nil {
 		d.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("%s does not run: curl --version: %v", path, err)}
 		return d

@@ -39,7 +39,8 @@ retarget every later sesame command in the shell ('exec' children get it).
 Values are quoted so that they reach the shell exactly.
 
 --shell is sh (also bash, zsh, dash, ksh), fish, powershell, cmd, dotenv or
-github; it defaults from $SHELL. github appends to the file in $GITHUB_ENV
+github; it defaults from $SHELL, or where no SHELL is set (Windows) to
+powershell when PSModulePath is set and to cmd when only ComSpec is. github appends to the file in $GITHUB_ENV
 and prints ::add-mask:: for every secret, so later steps see the variables
 and the log never shows them.`,
 		Example: `  eval "$(sesame env tdx)"
@@ -56,7 +57,7 @@ and the log never shows them.`,
 			return runEnv(cmd.Context(), app, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Shell, "shell", "", "sh, bash, zsh, fish, powershell, cmd, dotenv or github (default: from $SHELL)")
+	cmd.Flags().StringVar(&opts.Shell, "shell", "", "sh, bash, zsh, fish, powershell, cmd, dotenv or github (default: from $SHELL, else PSModulePath/ComSpec)")
 	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(append(shellenv.Shells(), "github"), cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "variable name prefix (default: the provider's, e.g. TDX_)")
 	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
@@ -66,7 +67,7 @@ and the log never shows them.`,
 func runEnv(ctx context.Context, app *App, opts *envOptions) error {
 	shell := opts.Shell
 	if shell == "" {
-		shell = shellenv.ShellFromEnv(app.Getenv("SHELL"))
+		shell = shellenv.DefaultShell(app.Getenv)
 	}
 	shell = strings.ToLower(shell)
 	if shell != "github" {

@@ -81,7 +81,7 @@ func runExec(ctx context.Context, app *App, opts *execOptions) error {
 			secrets = append(secrets, v.Value)
 		}
 	}
-	env := mergeEnv(childEnv(os.Environ()), set)
+	env := childEnv(os.Environ(), set...)
 	if !opts.Redact {
 		return runChild(app, opts.Command, env, nil)
 	}

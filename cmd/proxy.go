@@ -248,7 +248,7 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 		for _, v := range vars {
 			set = append(set, v.Name+"="+v.Value)
 		}
-		return runChild(app, opts.Command, mergeEnv(vendorFreeEnv(childEnv(os.Environ())), set), nil)
+		return runChild(app, opts.Command, childEnv(vendorFreeEnv(os.Environ()), set...), nil)
 	}
 	if opts.EnvFile != "" {
 		var b strings.Builder
@@ -292,7 +292,7 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 func vendorFreeEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
+		k := envKey(kv, envFold) // upper-cased where names ignore case (Windows)
 		vendor := strings.HasPrefix(k, "TDX_") || strings.HasPrefix(k, "AMS_") || strings.HasPrefix(k, "YM_")
 		if vendor && !strings.HasSuffix(k, "_BASE_URL") && !strings.HasSuffix(k, "_PROXY_TOKEN") {
 			continue

@@ -105,7 +105,8 @@ type sandboxWorld struct {
 	served []sandbox.Served
 	dir    string
 	env    []string
-	stop   func()
+	// stop stops the fakes and removes dir, saying when that failed.
+	stop func() error
 }
 
 func startSandboxWorld() (*sandboxWorld, error) {
@@ -119,7 +120,13 @@ func startSandboxWorld() (*sandboxWorld, error) {
 		return nil, err
 	}
 	w := &sandboxWorld{served: served, dir: dir}
-	w.stop = func() { stop(); os.RemoveAll(dir) }
+	w.stop = func() error {
+		stop()
+		if err := removeTree(dir); err != nil {
+			return fmt.Errorf("the sandbox's throw-away config and store in %s could not be removed (%v); remove that folder yourself", dir, err)
+		}
+		return nil
+	}
 	bin := filepath.Join(dir, "bin")
 	if err := os.MkdirAll(bin, 0o700); err != nil {
 		w.stop()
@@ -160,25 +167,8 @@ func startSandboxWorld() (*sandboxWorld, error) {
 		return nil, err
 	}
 	env = append(env, "SANDBOX_INFO="+infoPath)
-	w.env = mergeEnv(os.Environ(), env)
+	w.env = childEnv(os.Environ(), env...)
 	return w, nil
-}
-
-// mergeEnv returns base with the assignments in set replacing or adding.
-func mergeEnv(base, set []string) []string {
-	keys := map[string]bool{}
-	for _, kv := range set {
-		k, _, _ := strings.Cut(kv, "=")
-		keys[k] = true
-	}
-	out := make([]string, 0, len(base)+len(set))
-	for _, kv := range base {
-		k, _, _ := strings.Cut(kv, "=")
-		if !keys[k] {
-			out = append(out, kv)
-		}
-	}
-	return append(out, set...)
 }
 
 func newSandboxExecCmd(app *App) *cobra.Command {
@@ -197,8 +187,12 @@ sesame's.`,
 			if err != nil {
 				return err
 			}
-			defer w.stop()
-			return runChild(app, args, w.env, nil)
+			err = runChild(app, args, w.env, nil)
+			if serr := w.stop(); serr != nil {
+				// CMD's exit code stays sesame's; the leftover is said.
+				fmt.Fprintf(app.IO.ErrOut, "sesame: warning: %v\n", serr)
+			}
+			return err
 		},
 	}
 }
@@ -252,10 +246,19 @@ func selfPath() (string, error) {
 }
 
 // linkOrCopy puts src at dst: a symlink where the OS allows one (Windows
-// needs a privilege for it), else a copy.
+// needs a privilege for it), else a copy. A nil error from os.Symlink is
+// not trusted on its own (Wine's CreateSymbolicLink says yes and creates
+// nothing): the link must lead to src.
 func linkOrCopy(src, dst string) error {
-	if err := os.Symlink(src, dst); err == nil {
-		return nil
+	return linkOrCopyWith(os.Symlink, src, dst)
+}
+
+func linkOrCopyWith(symlink func(src, dst string) error, src, dst string) error {
+	if err := symlink(src, dst); err == nil {
+		if linked(src, dst) {
+			return nil
+		}
+		os.Remove(dst) // whatever was made is not a link to src
 	}
 	in, err := os.Open(src)
 	if err != nil {
@@ -271,4 +274,39 @@ func linkOrCopy(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// linked reports whether dst now leads to src.
+func linked(src, dst string) bool {
+	a, err := os.Stat(src)
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(dst)
+	return err == nil && os.SameFile(a, b)
+}
+
+// removeTree is os.RemoveAll, and when that fails a second way: removing
+// each file, then each folder, deepest first, one os.Remove at a time.
+// (Under Wine 8, os.RemoveAll's NT delete call is not implemented while
+// os.Remove works.) The first error is the one reported.
+func removeTree(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil {
+		return nil
+	}
+	var paths []string
+	_ = filepath.WalkDir(dir, func(p string, _ fs.DirEntry, werr error) error {
+		if werr == nil {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	for i := len(paths) - 1; i >= 0; i-- {
+		_ = os.Remove(paths[i])
+	}
+	if _, serr := os.Lstat(dir); errors.Is(serr, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

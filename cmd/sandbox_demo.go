@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,12 @@ call an authenticated endpoint. Each command is printed before it runs.`,
 			if err != nil {
 				return err
 			}
-			defer w.stop()
+			stopped := false
+			defer func() {
+				if !stopped {
+					w.stop()
+				}
+			}()
 			var tdxURL string
 			for _, s := range w.served {
 				if s.Vendor.Name() == "tdx" {
@@ -64,8 +70,18 @@ call an authenticated endpoint. Each command is printed before it runs.`,
 					return fmt.Errorf("demo step %q failed: %w", shown, err)
 				}
 			}
-			fmt.Fprintf(app.IO.Out, "\nThe sandbox and its throw-away store are gone. Try it for real:\n  sesame login tdx --url https://ORG.teamdynamix.com --username YOU\n")
-			return nil
+			stopped = true
+			return finishDemo(app.IO.Out, w.stop())
 		},
 	}
+}
+
+// finishDemo ends the demo with what stopping the sandbox did: only a
+// store that was removed is said to be gone.
+func finishDemo(out io.Writer, stopErr error) error {
+	if stopErr != nil {
+		return fmt.Errorf("the demo ran, but %w", stopErr)
+	}
+	fmt.Fprintf(out, "\nThe sandbox and its throw-away store are gone. Try it for real:\n  sesame login tdx --url https://ORG.teamdynamix.com --username YOU\n")
+	return nil
 }

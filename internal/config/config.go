@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,11 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rogpeppe/go-internal/renameio"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/fsretry"
 )
 
 // Profile is one account on one vendor instance. Everything here is safe to
@@ -126,8 +127,25 @@ func DefaultPath(flagPath string) (string, error) {
 	return filepath.Join(dir, "config.yaml"), nil
 }
 
-// Dir is sesame's own folder under the OS config directory; sessions and
-// locks live below it.
+// StateDir is the folder the file store's sessions/ and the renewal
+// locks/ live in: the config file's own folder. With no --config and no
+// SESAME_CONFIG that is Dir() (os.UserConfigDir()/sesame), as it always
+// was; with one, sesame needs no user config directory at all (on Windows
+// no %AppData%), and two configs never share sessions.
+func StateDir(flagPath string) (string, error) {
+	p, err := DefaultPath(flagPath)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", clierr.New(clierr.Unexpected, "cannot resolve the config path %s: %w", p, err)
+	}
+	return filepath.Dir(abs), nil
+}
+
+// Dir is sesame's own folder under the OS config directory, where the
+// config file, sessions and locks are when no other config is given.
 func Dir() (string, error) {
 	d, err := os.UserConfigDir()
 	if err != nil {
@@ -144,7 +162,14 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	c := &Config{Path: path, v: v}
-	if err := v.ReadInConfig(); err != nil {
+	// Read with fsretry rather than v.ReadInConfig: on Windows another
+	// sesame renaming a new config into place makes the open fail for a
+	// moment.
+	data, err := fsretry.ReadFile(path)
+	if err == nil {
+		err = v.ReadConfig(bytes.NewReader(data))
+	}
+	if err != nil {
 		var nf viper.ConfigFileNotFoundError
 		if !errors.As(err, &nf) && !errors.Is(err, fs.ErrNotExist) {
 			return nil, clierr.New(clierr.Usage, "reading config %s: %w", path, err)
@@ -291,7 +316,7 @@ func (c *Config) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
 		return clierr.New(clierr.Unexpected, "creating config folder: %w", err)
 	}
-	old, err := os.ReadFile(c.Path)
+	old, err := fsretry.ReadFile(c.Path) // another sesame may be replacing it (Windows)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return clierr.New(clierr.Unexpected, "reading config %s: %w", c.Path, err)
 	}
@@ -299,12 +324,38 @@ func (c *Config) Save() error {
 	if err != nil {
 		return clierr.New(clierr.Usage, "updating config %s: %w", c.Path, err)
 	}
-	// renameio writes a 0600 temp file and renames it over the old one, so a
-	// reader never sees half a config.
-	if err := renameio.WriteFile(c.Path, data); err != nil {
+	// A 0600 temp file renamed over the old one, so a reader never sees
+	// half a config.
+	if err := writeAtomic(c.Path, data); err != nil {
 		return clierr.New(clierr.Unexpected, "writing config %s: %w", c.Path, err)
 	}
 	return os.Chmod(c.Path, 0o600)
+}
+
+// writeAtomic replaces path with data through a temp file in its folder.
+// The rename is retried while Windows says another sesame is reading the
+// old file (fsretry); elsewhere it is one os.Rename.
+func writeAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return fsretry.Rename(f.Name(), path)
 }
 
 // String describes the profile for people: "tdx (tdx, https://…)".

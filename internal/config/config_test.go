@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,8 +121,13 @@ func TestSaveRoundTripAndMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v %v", st.Mode(), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Windows has no modes (Go reports 0666); the profile folder's ACL
+	// protects the file there.
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode())
 	}
 	c2, err := Load(path, nil)
 	if err != nil || c2.Profiles["x"].Option("sandbox", "") != "true" || c2.Profiles["x"].URL != "https://h" {
@@ -138,5 +146,76 @@ func TestValidName(t *testing.T) {
 		if ValidName(bad) == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// Logins in parallel save the config while others read it. On Windows a
+// rename over a file another process has open fails with "access denied"
+// for a moment; Save and Load wait it out instead of failing.
+func TestSaveAndLoadConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	c, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Profiles["x"] = &Profile{Name: "x", Provider: "tdx", URL: "https://h"}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				c, err := Load(path, nil)
+				if err != nil {
+					t.Errorf("load: %v", err)
+					return
+				}
+				if c.Profiles["x"] == nil {
+					t.Errorf("load %d/%d: profile x missing: a half-written config", w, i)
+					return
+				}
+				if w%2 == 0 {
+					c.Profiles["x"].SetOption("n", fmt.Sprint(i))
+					if err := c.Save(); err != nil {
+						t.Errorf("save: %v", err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// With a config file given, sessions and locks go beside it and no user
+// config folder is needed (on Windows: no %AppData%); without one, the
+// state folder is the user config folder, as it always was.
+func TestStateDir(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "team", "sesame.yaml")
+	t.Setenv("SESAME_CONFIG", cfg)
+	t.Setenv("APPDATA", "")
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "")
+	if got, err := StateDir(""); err != nil || got != filepath.Dir(cfg) {
+		t.Errorf("SESAME_CONFIG: StateDir = %q, %v; want %q", got, err, filepath.Dir(cfg))
+	}
+	t.Setenv("SESAME_CONFIG", "")
+	other := filepath.Join(t.TempDir(), "c.yaml")
+	if got, err := StateDir(other); err != nil || got != filepath.Dir(other) {
+		t.Errorf("--config: StateDir = %q, %v; want %q", got, err, filepath.Dir(other))
+	}
+	home := t.TempDir()
+	t.Setenv("APPDATA", home)
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("HOME", home)
+	want, err := Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := StateDir(""); err != nil || got != want {
+		t.Errorf("default: StateDir = %q, %v; want Dir() %q", got, err, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/fsretry"
 )
 
 // File store layout and modes (SPEC §4): DIR/<profile>.json, 0600, in a
@@ -89,7 +90,9 @@ func (s *fileStore) Get(profile string) ([]byte, error) {
 func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 	// Lstat then compare with the opened file: a symlink or a file swapped
 	// in between would otherwise make us chmod or read something else.
-	before, err := os.Lstat(p)
+	// fsretry: on Windows a rename in progress or a reader holding the file
+	// answers "access denied" for a moment; wait it out (bounded).
+	before, err := fsretry.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, ErrNotFound
 	}
@@ -99,7 +102,7 @@ func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 	if !before.Mode().IsRegular() {
 		return nil, false, clierr.New(clierr.Store, "file store: %s is not a regular file (%v); remove it and log in again", p, before.Mode().Type())
 	}
-	f, err := os.Open(p)
+	f, err := fsretry.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, ErrNotFound // deleted since the Lstat: a logout won the race
 	}
@@ -152,7 +155,7 @@ func (s *fileStore) Delete(profile string) error {
 		return err
 	}
 	p := filepath.Join(s.dir, name)
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := fsretry.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return s.fail("remove", p, err)
 	}
 	// A temp file left by a killed writer holds a copy of the secret too;
@@ -234,7 +237,9 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+	// On Windows the rename fails while another process reads the old
+	// file; fsretry waits for it (bounded), as Go's robustio does.
+	if err = fsretry.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		return err
 	}
 	// Make the rename itself durable. Best effort: the new content is in

@@ -2,6 +2,7 @@ package credstore
 
 import (
 	"bytes"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,13 @@ import (
 // failing: 64 `token show` renewing one session must all get it.
 func TestFileGetDuringWrites(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS == "windows" {
+		// Four readers in tight loops keep the file open all the time, and
+		// Windows cannot rename over an open file, so the writer starves
+		// past any bound. Readers that come and go, as sesame processes
+		// do, are TestFileRenewalsComeAndGo.
+		t.Skip("Windows cannot replace a file that is never closed")
+	}
 	dir := t.TempDir()
 	a, b := []byte(`{"v":1,"session":"a"}`), []byte(`{"v":1,"session":"bb"}`)
 	if err := NewFile(dir, nil).Set("tdx", a); err != nil {

@@ -9,8 +9,10 @@ import (
 // Microsoft's "Command prompt (Cmd.exe) command-line string limitation").
 const cmdMaxLine = 8191
 
-// formatCmd writes set "NAME=value" for cmd.exe, ending in CRLF as batch
-// files do.
+// formatCmd writes @set "NAME=value" for cmd.exe, ending in CRLF as batch
+// files do. The @ keeps cmd from echoing the line, value and all, when the
+// output is called from a batch file with echo on (GitHub Actions runs
+// `shell: cmd` steps that way): a token must not land in a log.
 //
 // The output is meant to be run either as a batch file (sesame env --shell
 // cmd > env.cmd && call env.cmd) or line by line through
@@ -55,7 +57,7 @@ func formatCmd(name, value string) (string, string) {
 	if strings.Contains(value, "/?") {
 		return "", "the value contains /?, which makes cmd's built-in commands print their help instead of running; use --shell powershell, or sesame exec"
 	}
-	line := `set "` + name + "=" + value + `"`
+	line := `@set "` + name + "=" + value + `"`
 	if len(line) > cmdMaxLine {
 		return "", fmt.Sprintf("the assignment would be %d characters long and cmd's limit is %d; use --shell powershell, or sesame exec", len(line), cmdMaxLine)
 	}

@@ -21,7 +21,7 @@ func TestFormatGolden(t *testing.T) {
 		{"ZSH", "export TDX_TOKEN='eyJ.a-b_c'\nexport Q='it'\\''s'\nexport E=''\n"},
 		{"fish", "set -gx TDX_TOKEN 'eyJ.a-b_c'\nset -gx Q 'it\\'s'\nset -gx E ''\n"},
 		{"pwsh", "$Env:TDX_TOKEN = 'eyJ.a-b_c'\n$Env:Q = 'it''s'\n$Env:E = ''\n"},
-		{"cmd", "set \"TDX_TOKEN=eyJ.a-b_c\"\r\nset \"Q=it's\"\r\nset \"E=\"\r\n"},
+		{"cmd", "@set \"TDX_TOKEN=eyJ.a-b_c\"\r\n@set \"Q=it's\"\r\n@set \"E=\"\r\n"},
 		{"dotenv", "TDX_TOKEN='eyJ.a-b_c'\nQ=\"it's\"\nE=''\n"},
 	}
 	for _, tt := range tests {
@@ -47,7 +47,7 @@ func TestFormatEscapes(t *testing.T) {
 		{"powershell", "é'", "$Env:V = '' + [char]0x00E9 + ''''\n"},
 		{"dotenv", "a\r\nb'", "V=\"a\\r\nb'\"\n"},
 		{"dotenv", "$HOME\n#x", "V='$HOME\n#x'\n"},
-		{"cmd", ` a&b|c<d>e(f)=g `, "set \"V= a&b|c<d>e(f)=g \"\r\n"},
+		{"cmd", ` a&b|c<d>e(f)=g `, "@set \"V= a&b|c<d>e(f)=g \"\r\n"},
 	}
 	for _, tt := range tests {
 		got, err := Format(tt.shell, []Var{{Name: "V", Value: tt.value}})
@@ -180,7 +180,7 @@ func TestNULRefusedEverywhere(t *testing.T) {
 
 func TestCmdLimits(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("a", cmdMaxLine-len(`set "V="`))
+	long := strings.Repeat("a", cmdMaxLine-len(`@set "V="`))
 	if _, err := Format("cmd", []Var{{Name: "V", Value: long}}); err != nil {
 		t.Errorf("a line of exactly %d characters: %v", cmdMaxLine, err)
 	}
@@ -204,6 +204,25 @@ func TestDotenvRefusals(t *testing.T) {
 	for _, v := range []string{"$HOME", "$", `a\b`, `C:\Users\x\y`, "'", "it's", "\r", "a\nb", "#", " x ", "`x`", "‘’“”"} {
 		if _, err := Format("dotenv", []Var{{Name: "V", Value: v}}); err != nil {
 			t.Errorf("dotenv refused %q: %v", v, err)
+		}
+	}
+}
+
+func TestDefaultShell(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "sh"},
+		{map[string]string{"SHELL": "/usr/bin/fish", "PSModulePath": `C:\x`}, "fish"},
+		{map[string]string{"SHELL": "/bin/bash", "ComSpec": `C:\Windows\system32\cmd.exe`}, "sh"},
+		{map[string]string{"PSModulePath": `C:\x`, "ComSpec": `C:\Windows\system32\cmd.exe`}, "powershell"},
+		{map[string]string{"ComSpec": `C:\Windows\system32\cmd.exe`}, "cmd"},
+	}
+	for _, tt := range tests {
+		if got := DefaultShell(func(k string) string { return tt.env[k] }); got != tt.want {
+			t.Errorf("DefaultShell(%v) = %q, want %q", tt.env, got, tt.want)
 		}
 	}
 }

@@ -149,6 +149,23 @@ func errNUL(shell, name string) error {
 	return &ValueError{Shell: shell, Name: name, Reason: "the value contains a NUL byte, which no environment variable can hold"}
 }
 
+// DefaultShell is the --shell value when none is given: from $SHELL when it
+// is set (see ShellFromEnv); else, as on Windows where no SHELL is set,
+// "powershell" when PSModulePath is set, "cmd" when only ComSpec is, and
+// "sh" otherwise. getenv is os.Getenv or a test's stand-in.
+func DefaultShell(getenv func(string) string) string {
+	if sh := getenv("SHELL"); sh != "" {
+		return ShellFromEnv(sh)
+	}
+	switch {
+	case getenv("PSModulePath") != "":
+		return "powershell"
+	case getenv("ComSpec") != "":
+		return "cmd"
+	}
+	return "sh"
+}
+
 // ShellFromEnv maps the user's $SHELL to a --shell value: "fish" for fish,
 // "powershell" for pwsh or powershell, "cmd" for cmd.exe, and "sh" for
 // everything else, the POSIX shells included and an empty $SHELL (so

@@ -1,0 +1,7 @@
+package wine
+
+import "syscall"
+
+func detected() bool {
+	return syscall.NewLazyDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
+}
