@@ -28,7 +28,6 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -44,6 +43,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 // DefaultTimeout bounds each Redis call when Options.Timeout is zero.
@@ -187,16 +187,9 @@ func Open(o Options) (*Store, error) {
 		ropt.Password = o.Password
 	}
 	if ropt.TLSConfig != nil && o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := transport.CertPool(o.CAFile)
 		if err != nil {
-			return nil, clierr.New(clierr.Usage, "reading the CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, clierr.New(clierr.Usage, "the CA file %s holds no PEM certificate", o.CAFile)
+			return nil, err
 		}
 		ropt.TLSConfig.RootCAs = pool
 	}

@@ -53,6 +53,24 @@ const MaxWait = 90 * time.Second
 // TeamDynamix asks for at least 5 s, for clock skew and time-zone mistakes.
 const ResetMargin = 5 * time.Second
 
+// CertPool is the system's roots plus the PEM certificates of caFile
+// (--cacert, SESAME_CA_FILE): every TLS connection sesame makes, to a
+// vendor or to a fleet's Redis, trusts the same set.
+func CertPool(caFile string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, clierr.New(clierr.Usage, "reading CA bundle: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, clierr.New(clierr.Usage, "CA bundle %s holds no PEM certificate", caFile)
+	}
+	return pool, nil
+}
+
 // Client sends requests under the rules above.
 type Client struct {
 	http    *http.Client
@@ -84,16 +102,9 @@ func New(o Options) (*Client, error) {
 	// a new one for every other request.
 	tr.MaxIdleConnsPerHost = 32
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := CertPool(o.CAFile)
 		if err != nil {
-			return nil, clierr.New(clierr.Usage, "reading CA bundle: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, clierr.New(clierr.Usage, "CA bundle %s holds no PEM certificate", o.CAFile)
+			return nil, err
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
