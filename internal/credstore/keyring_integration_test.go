@@ -228,7 +228,7 @@ func TestKeyringRealAutoDeadBus(t *testing.T) {
 	if !strings.HasPrefix(out, "store=file ") {
 		t.Errorf("auto chose %q, want the file store", out)
 	}
-	if !strings.Contains(notice, "sesame: no OS keychain available (") || !strings.Contains(notice, "(0600)") {
+	if !strings.Contains(notice, "no OS keychain available (") || !strings.Contains(notice, "mode 0600") {
 		t.Errorf("notice = %q", notice)
 	}
 	_, after, _ := strings.Cut(out, "took=")
