@@ -140,6 +140,15 @@ type Header struct {
 	Name, Value string
 }
 
+// ModeOf is the mode p logs in with: its own, or the provider's default
+// (the first of Modes).
+func ModeOf(prov Provider, p *config.Profile) string {
+	if p.Mode != "" {
+		return p.Mode
+	}
+	return prov.Modes()[0]
+}
+
 // Expired reports whether s must be renewed before it is used at now, given
 // that it must still be valid minValid later.
 func Expired(p Provider, s *Session, w Windows, now time.Time, minValid time.Duration) bool {

@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/providers"
 )
 
@@ -160,23 +159,14 @@ func Origin(prov providers.Provider, p *config.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
+	o := origin.Of(base)
+	if o == "" {
 		return "", clierr.New(clierr.Usage, "profile %s: invalid URL", p.Name)
 	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
-	}
-	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port), nil
+	return o, nil
 }
 
-func mode(prov providers.Provider, p *config.Profile) string {
-	if p.Mode != "" {
-		return p.Mode
-	}
-	return prov.Modes()[0]
-}
+func mode(prov providers.Provider, p *config.Profile) string { return providers.ModeOf(prov, p) }
 
 // checkBound refuses (exit 4) a record that holds a session or a secret
 // issued for another origin, account or mode than the profile now names,

@@ -153,6 +153,13 @@ type Response struct {
 	Body   []byte
 }
 
+// LooksHTML reports whether r is a web page (a login portal, a proxy's
+// error page) rather than the API answer a caller asked for.
+func (r *Response) LooksHTML() bool {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	return strings.Contains(ct, "html") || bytes.HasPrefix(bytes.TrimSpace(r.Body), []byte("<"))
+}
+
 // CheckURL applies SPEC §6: https, or http to a loopback host only.
 func CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)

@@ -30,7 +30,6 @@
 package ams
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -45,6 +44,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
@@ -136,7 +136,7 @@ func (*Provider) Login(ctx context.Context, env *providers.Env, p *config.Profil
 		return nil, clierr.New(clierr.Usage, "ams login needs --username")
 	}
 	env.HTTP.AddSecret(secret)
-	l := &login{env: env, p: p, base: base, app: app, host: hostOf(base), secret: secret, secrets: []string{secret}}
+	l := &login{env: env, p: p, base: base, app: app, host: origin.Host(base), secret: secret, secrets: []string{secret}}
 	switch p.Mode {
 	case ModeV2, "":
 		return l.v2(ctx)
@@ -333,7 +333,7 @@ func (l *login) check(resp *transport.Response, step string) error {
 	switch {
 	case st == http.StatusUnauthorized || st == http.StatusForbidden || (isRPC && st >= 200 && st < 300):
 		return l.rejected(st, detail)
-	case looksHTML(resp):
+	case resp.LooksHTML():
 		return clierr.New(clierr.Network, "ams login to %s: %s answered with an HTML page (HTTP %d) instead of JSON; is --url the AMS app URL (https://SERVER/APPNAME) and %q the right app name?", l.host, step, st, l.app)
 	case st >= 200 && st < 300:
 		return nil
@@ -406,18 +406,6 @@ func quote(s string) string {
 		return ""
 	}
 	return ": " + s
-}
-
-func looksHTML(resp *transport.Response) bool {
-	ct := strings.ToLower(resp.Header.Get("Content-Type"))
-	return strings.Contains(ct, "html") || bytes.HasPrefix(bytes.TrimSpace(resp.Body), []byte("<"))
-}
-
-func hostOf(base string) string {
-	if u, err := url.Parse(base); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return "the instance"
 }
 
 // Headers implements providers.Provider. v1: the Basic credential; v2: the

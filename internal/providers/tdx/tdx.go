@@ -9,7 +9,6 @@
 package tdx
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
@@ -115,7 +115,7 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	env.HTTP.AddSecret(jwt)
 	exp, name, err := ParseJWT(jwt)
 	if err != nil {
-		return nil, clierr.New(clierr.Network, "tdx login to %s: the answer is not a usable JWT (%v); is --url the TeamDynamix instance?", hostOf(base), err)
+		return nil, clierr.New(clierr.Network, "tdx login to %s: the answer is not a usable JWT (%v); is --url the TeamDynamix instance?", origin.Host(base), err)
 	}
 	// unique_name is who TDX says the token acts as (for an admin service
 	// account, its display name); fall back to what the user typed.
@@ -129,24 +129,17 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	// one of the two clocks is wrong, and only a person can fix it.
 	if !exp.After(now) {
 		return nil, clierr.New(clierr.Network, "tdx login to %s: the token TeamDynamix just issued expired %s (%s) by this machine's clock; this machine's clock (or the server's) is wrong: check the date, time and time zone here (the clock reads %s), then log in again",
-			hostOf(base), exp.Local().Format("2006-01-02 15:04 MST"), ago(now.Sub(exp)), now.Local().Format("2006-01-02 15:04 MST"))
+			origin.Host(base), exp.Local().Format("2006-01-02 15:04 MST"), ago(now.Sub(exp)), now.Local().Format("2006-01-02 15:04 MST"))
 	}
 	return &providers.Session{
 		Provider:  "tdx",
-		Mode:      modeOr(p.Mode),
+		Mode:      providers.ModeOf(pr, p),
 		Token:     jwt,
 		User:      user,
 		IssuedAt:  now,
 		ExpiresAt: exp,
 		RateLimit: providers.ReadRateLimit(resp.Header, now),
 	}, nil
-}
-
-func modeOr(m string) string {
-	if m == "" {
-		return ModeUser
-	}
-	return m
 }
 
 // ago words how long ago a token expired.
@@ -164,14 +157,14 @@ func ago(d time.Duration) string {
 
 // statusError maps a non-200 login answer to an error a user can act on.
 func statusError(resp *transport.Response, p *config.Profile, secret string, now time.Time) error {
-	host := hostOf(p.URL)
+	host := origin.Host(p.URL)
 	msg := vendorMessage(resp.Body)
 	// A server that echoes the request in its error must not make us
 	// print the secret.
 	msg = redact.New(secret).String(msg)
 	switch {
 	case resp.Status == http.StatusOK:
-		if looksHTML(resp) {
+		if resp.LooksHTML() {
 			return clierr.New(clierr.Network, "tdx login to %s: got an HTML page instead of a token; is --url the TeamDynamix instance (https://ORG.teamdynamix.com)?", host)
 		}
 		return nil
@@ -223,19 +216,6 @@ func vendorMessage(b []byte) string {
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	return ": " + strings.Trim(s, `"`)
-}
-
-func looksHTML(resp *transport.Response) bool {
-	ct := strings.ToLower(resp.Header.Get("Content-Type"))
-	b := bytes.TrimSpace(resp.Body)
-	return strings.Contains(ct, "html") || bytes.HasPrefix(b, []byte("<"))
-}
-
-func hostOf(raw string) string {
-	if u, err := transport.CheckURL(raw); err == nil {
-		return u.Host
-	}
-	return "the instance"
 }
 
 // ParseJWT reads the exp and unique_name claims of a JWT without checking its

@@ -24,7 +24,6 @@
 package ym
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
@@ -165,7 +165,7 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	if err != nil {
 		return nil, err
 	}
-	mode := modeOr(p.Mode)
+	mode := providers.ModeOf(pr, p)
 	body, err := buildRequest(p, mode, secret)
 	if err != nil {
 		return nil, err
@@ -204,7 +204,7 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 	if mode == ModeConsumer {
 		shown = body.ConsumerSecret
 	}
-	ar, err := readAnswer(resp, mode, p, hostOf(root), shown, body.AccessToken)
+	ar, err := readAnswer(resp, mode, p, origin.Host(root), shown, body.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func readAnswer(resp *transport.Response, mode string, p *config.Profile, host, 
 	}
 	var ar authResponse
 	jsonErr := errNotJSON
-	if !looksHTML(resp) {
+	if !resp.LooksHTML() {
 		jsonErr = json.Unmarshal(resp.Body, &ar)
 	}
 	reason := string(ar.FailedLoginReason)
@@ -550,31 +550,11 @@ func newSession(ar *authResponse, mode string, p *config.Profile, issued time.Ti
 	return s
 }
 
-func modeOr(m string) string {
-	if m == "" {
-		return ModeMember
-	}
-	return m
-}
-
 func now(env *providers.Env) time.Time {
 	if env.Now != nil {
 		return env.Now()
 	}
 	return time.Now()
-}
-
-func looksHTML(resp *transport.Response) bool {
-	ct := strings.ToLower(resp.Header.Get("Content-Type"))
-	b := bytes.TrimSpace(resp.Body)
-	return strings.Contains(ct, "html") || bytes.HasPrefix(b, []byte("<"))
-}
-
-func hostOf(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return "the instance"
 }
 
 // Headers implements providers.Provider: X-SS-ID, which is how every public
