@@ -37,6 +37,10 @@ type App struct {
 	CAFile     string
 	Debug      bool
 
+	// Providers are the providers sesame knows; nil means
+	// registry.Default(). Tests plug in their own.
+	Providers *registry.Registry
+
 	flags  flagLookup
 	cfg    *config.Config
 	http   *transport.Client
@@ -211,7 +215,7 @@ func (a *App) Sessions() (*session.Manager, error) {
 		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
 		// timeout each.
 		LockWait: 2 * 4 * a.timeout(),
-		Provider: registry.Get,
+		Provider: a.providers().Get,
 		Env: func() (*providers.Env, error) {
 			c, err := a.HTTP()
 			if err != nil {
@@ -226,6 +230,14 @@ func (a *App) Sessions() (*session.Manager, error) {
 		Warn:    a.IO.ErrOut,
 	}
 	return a.mgr, nil
+}
+
+// providers is the registry commands look providers up in.
+func (a *App) providers() *registry.Registry {
+	if a.Providers == nil {
+		a.Providers = registry.Default()
+	}
+	return a.Providers
 }
 
 func (a *App) windows(p *config.Profile) providers.Windows {

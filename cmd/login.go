@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
@@ -52,7 +49,9 @@ The profile is named after the provider unless --profile says otherwise.`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
 	}
-	cmd.AddCommand(newLoginTDXCmd(app), newLoginAMSCmd(app), newLoginYMCmd(app))
+	for _, prov := range app.providers().All() {
+		cmd.AddCommand(newLoginProviderCmd(app, prov))
+	}
 	return cmd
 }
 
@@ -70,7 +69,7 @@ func addSecretFlags(cmd *cobra.Command, o *loginOptions) {
 }
 
 func runLogin(ctx context.Context, app *App, o *loginOptions) error {
-	prov, err := registry.Get(o.Provider)
+	prov, err := app.providers().Get(o.Provider)
 	if err != nil {
 		return err
 	}
@@ -158,7 +157,8 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	p.NoSaveSecret = noSave
 	// YM exchange tokens are single-use: saved, one would only be refused
 	// at the first renewal. Kept only when --save-secret says it can be reused.
-	singleUse := p.Provider == "ym" && p.Mode == "token" && !o.SaveSecret
+	singleUseNote, singleUse := prov.Info().SingleUse[p.Mode]
+	singleUse = singleUse && !o.SaveSecret
 	if singleUse {
 		noSave = true
 	}
@@ -182,7 +182,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	saved := "secret saved for renewal"
 	switch {
 	case singleUse:
-		saved = "exchange token not saved: it is single-use, so this session cannot renew; log in with a new token when it ends"
+		saved = singleUseNote
 	case noSave:
 		saved = "secret not saved"
 	}
@@ -193,7 +193,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	app.storeNotice.Reset()
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
-		st2.Good("✓"), redact.Text(p.URL), st2.Bold(redact.Text(displayUser(s, p))), name, modeText(p), p.Store, saved, until)
+		st2.Good("✓"), redact.Text(p.URL), st2.Bold(redact.Text(displayUser(s, p))), name, profileModeText(app, p), p.Store, saved, until)
 	return nil
 }
 
@@ -277,8 +277,3 @@ func stdinFlag(what string) string {
 	}
 	return "secret-stdin"
 }
-
-// isNotFound reports a store's "nothing stored".
-func isNotFound(err error) bool { return errors.Is(err, credstore.ErrNotFound) }
-
-var _ = clierr.OK

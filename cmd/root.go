@@ -32,6 +32,15 @@ func ExecuteAt(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 	return run(app, os.Args[1:])
 }
 
+// NewApp is the App of a real run: the process's streams, clock and
+// environment. Tests change its fields (IO, Getenv, Now, Providers) before
+// building a tree with NewRootCmd.
+func NewApp() *App { return newApp() }
+
+// NewRootCmd builds the command tree for app: `login` has a subcommand for
+// each of app's providers, built from its Info.
+func NewRootCmd(app *App) *cobra.Command { return newRootCmd(app) }
+
 func run(app *App, args []string) int {
 	root := newRootCmd(app)
 	ctx, stop := interruptContext(root, args) // lazily armed for token show: interrupt.go

@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
 
 	"github.com/spf13/cobra"
 

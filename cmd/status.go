@@ -15,7 +15,6 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
@@ -206,8 +205,8 @@ func (a *App) checkStoreKind() error {
 }
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
-	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: modeText(p), Store: a.storeKind(p), State: "none"}
-	prov, err := registry.Get(p.Provider)
+	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: profileModeText(a, p), Store: a.storeKind(p), State: "none"}
+	prov, err := a.providers().Get(p.Provider)
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
 		return r
@@ -245,27 +244,6 @@ func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 		r.State = "expired"
 	}
 	return r
-}
-
-// modeText is the MODE column: the login mode, and the API it reaches when
-// that is not the default one — TeamDynamix's sandbox API (/SBTDWebApi),
-// AMS v3 (which shares v2's session login).
-func modeText(p *config.Profile) string {
-	mode := p.Mode
-	switch p.Provider {
-	case "tdx":
-		if mode == "" {
-			mode = "user"
-		}
-		if p.Option("sandbox", "") == "true" {
-			mode += " (SBTDWebApi)"
-		}
-	case "ams":
-		if api := p.Option("api", ""); api == "v3" {
-			mode = "v3"
-		}
-	}
-	return mode
 }
 
 // sessionText is the SESSION column: what a person needs at a glance.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/session"
 )
 
@@ -103,7 +102,7 @@ func (a *App) session(ctx context.Context, profileArg string, opts session.GetOp
 }
 
 func (a *App) sessionFor(ctx context.Context, p *config.Profile, opts session.GetOptions) (*liveSession, error) {
-	prov, err := registry.Get(p.Provider)
+	prov, err := a.providers().Get(p.Provider)
 	if err != nil {
 		return nil, err
 	}

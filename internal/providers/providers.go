@@ -106,6 +106,9 @@ type Env struct {
 type Provider interface {
 	// Name is the provider's name as users type it: tdx, ams, ym.
 	Name() string
+	// Info describes the provider to generic code: its login command,
+	// secret names, expiry settings (see Info).
+	Info() Info
 	// Modes lists the login modes; the first is the default.
 	Modes() []string
 	// SecretName says what the secret is called in prompts and messages

@@ -25,6 +25,14 @@ var secretKeyRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(password|secret|token|key|sessionid|session_id|skypename|beid|accesstoken)`)
 })
 
+// IsSecretHeader reports whether --debug hides the value of header name.
+// Each provider's Info.SecretHeaders must be among them.
+func IsSecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+
+// IsSecretKey reports whether --debug hides the value of JSON member k.
+// Each provider's Info.SecretJSONKeys must be among them.
+func IsSecretKey(k string) bool { return secretKeyRE().MatchString(k) }
+
 // Debug renders s for the --debug log: registered secrets and anything
 // shaped like a JWT hidden, control characters made visible (Text).
 func (r *Redactor) Debug(s string) string { return Text(JWTs(r.String(s))) }

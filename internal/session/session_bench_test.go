@@ -26,6 +26,7 @@ type benchProvider struct {
 var benchJWT = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9." + strings.Repeat("eyJpc3MiOiJURCIsImF1ZCI6Imh0dHBzOi8v", 8) + ".c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2ln"
 
 func (benchProvider) Name() string             { return "tdx" }
+func (benchProvider) Info() providers.Info     { return providers.Info{Name: "tdx"} }
 func (benchProvider) Modes() []string          { return []string{"user"} }
 func (benchProvider) SecretName(string) string { return "password" }
 func (benchProvider) BaseURL(*config.Profile) (string, error) {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -228,6 +230,7 @@ type Case struct {
 // request (and no headers do not), that round-trips through JSON, and that
 // expires as ValidUntil says; a wrong secret is exit 3 and quoted nowhere.
 func Conformance(t *testing.T, c Case) {
+	t.Run(c.Provider.Name()+"/info", func(t *testing.T) { CheckInfo(t, c.Provider) })
 	srv := httptest.NewServer(c.Fake)
 	t.Cleanup(srv.Close)
 	env := NewEnv(t, c.Clock.Now, nil)
@@ -288,3 +291,62 @@ func Conformance(t *testing.T, c Case) {
 		})
 	}
 }
+
+// CheckInfo checks what a provider says about itself: its name, a login
+// command that generic code can build (a Parse, flags with help, exclusive
+// groups of flags it declares, none clashing with the flags every login
+// shares), and secret header and key names that redaction hides.
+func CheckInfo(t *testing.T, p providers.Provider) {
+	t.Helper()
+	info := p.Info()
+	if info.Name != p.Name() {
+		t.Errorf("Info().Name %q, Name() %q", info.Name, p.Name())
+	}
+	l := info.Login
+	if l.Parse == nil || l.Short == "" || !strings.HasPrefix(l.Use, p.Name()) {
+		t.Errorf("login: want a Parse, a Short and a Use starting with %q: %+v", p.Name(), l)
+	}
+	declared := map[string]bool{}
+	for _, f := range l.Flags {
+		switch {
+		case f.Name == "" || f.Usage == "":
+			t.Errorf("login flag %+v: want a name and a usage", f)
+		case declared[f.Name]:
+			t.Errorf("login flag --%s declared twice", f.Name)
+		case slices.Contains(SharedLoginFlags, f.Name):
+			t.Errorf("login flag --%s is one every login already has", f.Name)
+		}
+		declared[f.Name] = true
+	}
+	for _, g := range l.Exclusive {
+		for _, name := range g {
+			if !declared[name] {
+				t.Errorf("exclusive group %v names --%s, which the login does not declare", g, name)
+			}
+		}
+	}
+	for _, h := range info.SecretHeaders {
+		if !redact.IsSecretHeader(h) {
+			t.Errorf("secret header %s is not hidden by redact", h)
+		}
+	}
+	for _, k := range info.SecretJSONKeys {
+		if !redact.IsSecretKey(k) {
+			t.Errorf("secret JSON key %s is not hidden by redact", k)
+		}
+	}
+	for mode := range info.SingleUse {
+		if !slices.Contains(p.Modes(), mode) {
+			t.Errorf("single-use mode %q is not one of Modes %v", mode, p.Modes())
+		}
+	}
+	for _, s := range info.WindowSettings {
+		if s != "session_idle" && s != "session_ttl" {
+			t.Errorf("window setting %q: want session_idle or session_ttl", s)
+		}
+	}
+}
+
+// SharedLoginFlags are the flags the generic login command gives every
+// provider; a provider must not declare them again.
+var SharedLoginFlags = []string{"password-stdin", "key-stdin", "secret-stdin", "no-save-secret", "save-secret", "shared", "shared-namespace", "profile", "help"}

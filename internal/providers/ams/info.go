@@ -1,0 +1,75 @@
+package ams
+
+import (
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+)
+
+// Info implements providers.Provider.
+func (*Provider) Info() providers.Info {
+	return providers.Info{
+		Name:           "ams",
+		SecretHeaders:  []string{"Authorization", "Session-Header", "Cookie", "Set-Cookie"},
+		SecretJSONKeys: []string{"password", "sessionId", "token"},
+		WindowSettings: []string{"session_idle"},
+		ModeText: func(p *config.Profile) string {
+			if p.Option("api", "") == "v3" {
+				return "v3"
+			}
+			return p.Mode
+		},
+		AccountFlags: func(mode, user string) []string {
+			return []string{"--api", mode, "--username", user, "--password-stdin"}
+		},
+		Login: providers.LoginInfo{
+			Use:   "ams --url https://SERVER/APPNAME --username U [--api v1|v2|v3]",
+			Short: "Log in to Teamworks AMS",
+			Long: `Log in to a Teamworks AMS app. --url is the app URL, https://SERVER/APPNAME
+(the app name is its last path segment; a prefix before it is kept).
+
+  --api v2 (default; v3 shares its auth): the session login, user/loginUser
+      (with HTTP Basic and a JSON body), after getApplicationDescription
+      when that hands over a token; later calls carry the session-header
+      and JSESSIONID cookie. AMS sessions end after a period
+      of inactivity, so sesame renews one unused for session_idle (20m).
+  --api v1: HTTP Basic on every call; the login only verifies the
+      credentials (api/v1/userauthentication).
+
+X-APP-ID (--app-id, default "sesame") is sent on every request. Accounts on
+an instance with MFA, SSO or Terms Documents must be exempted by an
+administrator before they can use the API.`,
+			Example: `  sesame login ams --url https://ams.example.com/myclub --username coach.carter
+  printf '%s' "$AMS_PASSWORD" | sesame login ams --url https://ams.example.com/myclub --username svc.sync --api v1 --app-id myclub.sync --password-stdin`,
+			Flags: []providers.Flag{
+				{Name: "url", Usage: "app URL, https://SERVER/APPNAME"},
+				{Name: "username", Usage: "AMS username"},
+				{Name: "api", Usage: "v1 (Basic auth) or v2/v3 (session; default)"},
+				{Name: "app-id", Usage: `X-APP-ID sent on every request (default "sesame")`},
+			},
+			Parse: parseLogin,
+		},
+	}
+}
+
+func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
+	r := &providers.LoginRequest{URL: in.String("url"), Username: in.String("username"), Options: map[string]string{}}
+	api := in.String("api")
+	switch api {
+	case "", "v2", "v3":
+		r.Mode = "v2"
+	case "v1":
+		r.Mode = "v1"
+	default:
+		return nil, providers.UsageError("--api %q: want v1, v2 or v3", api)
+	}
+	if !in.Changed("api") {
+		r.Mode = ""
+	}
+	if id := in.String("app-id"); id != "" {
+		r.Options["app_id"] = id
+	}
+	if api == "v3" { // the same session login; recorded so status can say v3
+		r.Options["api"] = "v3"
+	}
+	return r, nil
+}

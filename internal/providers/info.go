@@ -1,0 +1,128 @@
+package providers
+
+import (
+	"strings"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+)
+
+// Info is what a provider says about itself, so that generic code names no
+// vendor (rclone's RegInfo): the `sesame login <Name>` command with its
+// flags, help and validation, the header and JSON key names that carry its
+// secrets, the settings that tune its expiry, and how status and the sandbox
+// speak of its modes and accounts.
+type Info struct {
+	// Name is Provider.Name.
+	Name string
+	// Login builds `sesame login <Name>`.
+	Login LoginInfo
+	// SecretHeaders name the request headers that carry its session;
+	// redaction hides their values (redact must know each name: the
+	// registry's test checks it).
+	SecretHeaders []string
+	// SecretJSONKeys name members of its login answers whose values are
+	// secret; --debug hides them (checked like SecretHeaders).
+	SecretJSONKeys []string
+	// WindowSettings name the config settings (session_idle, session_ttl)
+	// that its ValidUntil reads through Windows; none when the vendor says
+	// when a session ends.
+	WindowSettings []string
+	// SingleUse maps a mode whose secret works only once (a YM exchange
+	// token) to what the login says about it; such a secret is saved only
+	// when --save-secret asks.
+	SingleUse map[string]string
+	// ModeText is how status and login name p's mode; nil means the mode
+	// itself.
+	ModeText func(p *config.Profile) string
+	// AccountFlags are the login flags, after --url, for an account of the
+	// provider's fake logging in with user in mode, secret on stdin (the
+	// sandbox prints them); nil means --username USER --password-stdin.
+	AccountFlags func(mode, user string) []string
+}
+
+// LoginInfo describes a provider's login subcommand. The generic code adds
+// the flags every login shares (--password-stdin, --key-stdin,
+// --secret-stdin, --no-save-secret, --save-secret) and --profile comes from
+// the root; Flags are the provider's own, --url and --username included.
+type LoginInfo struct {
+	Use, Short, Long, Example string
+	Flags                     []Flag
+	// Exclusive lists groups of flags that may not be given together.
+	Exclusive [][]string
+	// Parse checks the flags given and turns them into a request; its
+	// errors are usage errors (exit 2) that name the flag.
+	Parse func(in *LoginInput) (*LoginRequest, error)
+}
+
+// Flag is one login flag: a string, or a boolean when Bool.
+type Flag struct {
+	Name, Usage string
+	Bool        bool
+}
+
+// LoginInput is what Parse reads: the flags given, the environment, and the
+// profile of that name as it stands (nil for a new one).
+type LoginInput struct {
+	Values  map[string]string // flag name → value; "true"/"false" for Bool flags
+	Set     map[string]bool   // flags given on the command line
+	Getenv  func(string) string
+	Profile *config.Profile
+}
+
+// String is a flag's value.
+func (in *LoginInput) String(name string) string { return in.Values[name] }
+
+// Bool is a boolean flag's value.
+func (in *LoginInput) Bool(name string) bool { return in.Values[name] == "true" }
+
+// Changed reports whether a flag was given.
+func (in *LoginInput) Changed(name string) bool { return in.Set[name] }
+
+// LoginRequest is what a login changes in the profile, and how to read the
+// secret. Empty fields keep the profile's value; an Options value of ""
+// removes that option.
+type LoginRequest struct {
+	Mode, URL, Username string
+	Options             map[string]string
+	// SecretStdin reads the secret from stdin, as the shared
+	// --password-stdin does (YM: --token-stdin).
+	SecretStdin bool
+	// Second, when set, is a second secret input joined to the first.
+	Second *SecondSecret
+}
+
+// SecondSecret is a secret besides the main one (YM consumer: the access
+// token). It is read from stdin when Stdin, else Value (from the
+// environment); never from a flag value.
+type SecondSecret struct {
+	What  string // "access token", for messages
+	Stdin bool
+	Value string
+	// Join makes the one secret the provider logs in with.
+	Join func(secret, second string) (string, error)
+}
+
+// UsageError is a Parse error: exit 2.
+func UsageError(format string, args ...any) error {
+	return clierr.New(clierr.Usage, format, args...)
+}
+
+// OneOf matches s case-insensitively against the allowed spellings and
+// returns the canonical one.
+func OneOf(s string, allowed ...string) (string, bool) {
+	for _, a := range allowed {
+		if strings.EqualFold(s, a) {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// BoolString spells b as an option value.
+func BoolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
