@@ -47,6 +47,7 @@ type App struct {
 	stores map[string]credstore.Store
 	fleets map[string]*fleet.Store
 	mgr    *session.Manager
+	svc    *session.Service
 	// storeNotice holds auto's fall-back notice until a command succeeds:
 	// login prints it once per profile, others when they finish.
 	storeNotice strings.Builder
@@ -130,23 +131,19 @@ func (a *App) caFile() string {
 // config file's `store:`, else auto. "auto" never overrides a recorded
 // store: it is a way to choose at login, not a place to read from.
 func (a *App) storeKind(p *config.Profile) string {
-	explicit := a.StoreKind
-	if explicit == "" {
-		explicit = a.Getenv("SESAME_STORE")
+	return a.storeChoice(p).Kind
+}
+
+// storeChoice is session.ChooseStore for p (nil: a new login).
+func (a *App) storeChoice(p *config.Profile) session.StoreChoice {
+	recorded, file := "", ""
+	if p != nil {
+		recorded = p.Store
 	}
-	if explicit != "" && explicit != "auto" {
-		return explicit
+	if c, err := a.Config(); err == nil {
+		file = c.Store
 	}
-	if p != nil && p.Store != "" {
-		return p.Store
-	}
-	if explicit != "" {
-		return explicit
-	}
-	if c, err := a.Config(); err == nil && c.Store != "" {
-		return c.Store
-	}
-	return "auto"
+	return session.ChooseStore(a.StoreKind, a.Getenv("SESAME_STORE"), recorded, file)
 }
 
 // Store opens (once per kind) the store a profile uses.
@@ -243,29 +240,39 @@ func (a *App) providers() *registry.Registry {
 func (a *App) windows(p *config.Profile) providers.Windows {
 	c, err := a.Config()
 	if err != nil {
-		return providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
+		c = nil
 	}
-	return providers.Windows{
-		Idle: c.Duration(p, "session_idle", 20*time.Minute),
-		TTL:  c.Duration(p, "session_ttl", 14*time.Minute),
+	return session.WindowsFor(c, p)
+}
+
+// Service is the session service: the one door to a credential.
+func (a *App) Service() (*session.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
 	}
+	mgr, err := a.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	a.svc = &session.Service{
+		Manager:     mgr,
+		Config:      a.Config,
+		Providers:   a.providers().Get,
+		StoreFlag:   a.StoreKind,
+		Getenv:      a.Getenv,
+		ProfileFlag: a.Profile,
+	}
+	return a.svc, nil
 }
 
 // resolveProfile picks the profile a command acts on: a positional argument,
 // else --profile, else SESAME_PROFILE, else the only one.
 func (a *App) resolveProfile(arg string) (*config.Profile, error) {
-	c, err := a.Config()
+	svc, err := a.Service()
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case arg == "":
-		arg = a.Profile
-	case a.Profile != "" && !strings.EqualFold(arg, a.Profile):
-		// Two answers to one question: refuse rather than pick one.
-		return nil, usageErr("two profiles given: --profile %s and %s; give one", a.Profile, arg)
-	}
-	return c.Resolve(arg, nil)
+	return svc.Resolve(arg)
 }
 
 func newApp() *App {

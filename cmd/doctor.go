@@ -147,7 +147,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 
 	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
 	rep.Keychain = checkKeychain(probe)
-	rep.Store = checkStore(app, c, probe)
+	rep.Store = checkStore(app, probe)
 	if dir, err := config.StateDir(app.ConfigPath); err == nil {
 		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
 	}
@@ -275,16 +275,9 @@ func roundTook(d time.Duration) time.Duration {
 // checkStore says which store new logins use and where that choice comes
 // from, in storeKind's order (a profile's own recorded store is shown on
 // its line).
-func checkStore(app *App, c *config.Config, p credstore.ProbeResult) doctorStore {
-	s := doctorStore{Kind: credstore.KindAuto, Source: "default"}
-	switch {
-	case app.StoreKind != "":
-		s.Kind, s.Source = app.StoreKind, "--store"
-	case app.Getenv("SESAME_STORE") != "":
-		s.Kind, s.Source = app.Getenv("SESAME_STORE"), "SESAME_STORE"
-	case c != nil && c.Store != "" && c.Store != credstore.KindAuto:
-		s.Kind, s.Source = c.Store, "config file"
-	}
+func checkStore(app *App, p credstore.ProbeResult) doctorStore {
+	choice := app.storeChoice(nil)
+	s := doctorStore{Kind: choice.Kind, Source: choice.Source}
 	s.Uses = s.Kind
 	if s.Kind == credstore.KindAuto {
 		s.Uses = credstore.KindFile

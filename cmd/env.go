@@ -119,7 +119,7 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 		seen[name] = true
 		vars = append(vars, shellenv.Var{Name: prefix + name, Value: value, Secret: secret})
 	}
-	add("BASE_URL", baseURL(l), false)
+	add("BASE_URL", l.BaseURL(), false)
 	add("TOKEN", s.Token, true)
 	secrets := s.Secrets()
 	for i, h := range l.Headers() {
@@ -132,7 +132,7 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 		// and X-APP-ID beside session-header).
 		add(headerVar(h.Name), h.Value, secret)
 	}
-	if t := l.Provider.ValidUntil(s, l.Windows); !t.IsZero() {
+	if t := l.ValidUntil(); !t.IsZero() {
 		add("EXPIRES_AT", t.UTC().Format(time.RFC3339), false)
 	}
 	for _, k := range sortedKeys(s.Fields) {

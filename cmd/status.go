@@ -14,7 +14,6 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
-	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
@@ -206,31 +205,25 @@ func (a *App) checkStoreKind() error {
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: profileModeText(a, p), Store: a.storeKind(p), State: "none"}
-	prov, err := a.providers().Get(p.Provider)
+	svc, err := a.Service()
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
 		return r
 	}
-	mgr, err := a.Sessions()
+	st, err := svc.Status(p, now)
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
 		return r
 	}
-	rec, err := mgr.Load(p)
-	if err != nil {
-		r.State, r.Error = "error", err.Error()
+	r.Secret = st.Secret
+	if st.Session == nil {
 		return r
 	}
-	r.Secret = rec.Secret != ""
-	if rec.Session == nil {
-		return r
-	}
-	s := rec.Session
+	s := st.Session
 	if s.User != "" {
 		r.User = s.User
 	}
-	w := a.windows(p)
-	r.until = prov.ValidUntil(s, w)
+	r.until = st.ValidUntil
 	if !r.until.IsZero() {
 		t := r.until.UTC().Format(time.RFC3339)
 		r.ExpiresAt = &t
@@ -240,7 +233,7 @@ func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 		r.LastUsed = &t
 	}
 	r.State = "valid"
-	if providers.Expired(prov, s, w, now, 0) {
+	if st.Expired {
 		r.State = "expired"
 	}
 	return r

@@ -82,15 +82,7 @@ Formats:
 }
 
 // liveSession is a profile with a usable session.
-type liveSession struct {
-	Profile  *config.Profile
-	Provider providers.Provider
-	Session  *providers.Session
-	Windows  providers.Windows
-}
-
-// Headers are the session's request headers.
-func (l *liveSession) Headers() []providers.Header { return l.Provider.Headers(l.Profile, l.Session) }
+type liveSession = session.Live
 
 // session resolves a profile and returns a usable session for it.
 func (a *App) session(ctx context.Context, profileArg string, opts session.GetOptions) (*liveSession, error) {
@@ -102,19 +94,11 @@ func (a *App) session(ctx context.Context, profileArg string, opts session.GetOp
 }
 
 func (a *App) sessionFor(ctx context.Context, p *config.Profile, opts session.GetOptions) (*liveSession, error) {
-	prov, err := a.providers().Get(p.Provider)
+	svc, err := a.Service()
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := a.Sessions()
-	if err != nil {
-		return nil, err
-	}
-	s, err := mgr.Get(ctx, p, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &liveSession{Profile: p, Provider: prov, Session: s, Windows: a.windows(p)}, nil
+	return svc.Live(ctx, p, opts)
 }
 
 func runTokenShow(ctx context.Context, app *App, opts *tokenShowOptions) error {
@@ -156,12 +140,12 @@ func tokenJSON(l *liveSession) map[string]any {
 		"profile":   l.Profile.Name,
 		"provider":  l.Profile.Provider,
 		"mode":      l.Profile.Mode,
-		"base_url":  baseURL(l),
+		"base_url":  l.BaseURL(),
 		"user":      s.User,
 		"token":     s.Token,
 		"issued_at": s.IssuedAt.UTC().Format(time.RFC3339),
 	}
-	if t := l.Provider.ValidUntil(s, l.Windows); !t.IsZero() {
+	if t := l.ValidUntil(); !t.IsZero() {
 		m["expires_at"] = t.UTC().Format(time.RFC3339)
 	} else {
 		m["expires_at"] = nil
@@ -178,14 +162,6 @@ func tokenJSON(l *liveSession) map[string]any {
 		m[k] = v
 	}
 	return m
-}
-
-func baseURL(l *liveSession) string {
-	u, err := l.Provider.BaseURL(l.Profile)
-	if err != nil {
-		return ""
-	}
-	return u
 }
 
 // curlConfig renders headers as a curl config file (curl -K): each value in

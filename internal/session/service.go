@@ -1,0 +1,139 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/providers"
+)
+
+// Service is the one door commands use to reach a credential: it resolves
+// the profile a command names, chooses its store (ChooseStore), hands out
+// a live session (renewing it under the per-profile lock), logs in and out,
+// and reports a profile's state for status and doctor. It wraps a Manager,
+// whose methods (Login, Renew, Logout, Load, CheckStore) it keeps.
+//
+// Commands built on Service name no provider, store or transport: what
+// they need of a provider comes through Live and the provider's Info.
+type Service struct {
+	*Manager
+	// Config loads the config file (once).
+	Config func() (*config.Config, error)
+	// Providers looks a provider up by name.
+	Providers func(name string) (providers.Provider, error)
+	// StoreFlag is --store; Getenv reads SESAME_STORE.
+	StoreFlag string
+	Getenv    func(string) string
+	// ProfileFlag is --profile (which SESAME_PROFILE defaults).
+	ProfileFlag string
+}
+
+// Live is a profile with a usable session, and what handing it out needs.
+type Live struct {
+	Profile  *config.Profile
+	Provider providers.Provider
+	Session  *providers.Session
+	Windows  providers.Windows
+}
+
+// Headers are the session's request headers.
+func (l *Live) Headers() []providers.Header { return l.Provider.Headers(l.Profile, l.Session) }
+
+// ValidUntil is when the session stops being usable; zero when unknown.
+func (l *Live) ValidUntil() time.Time { return l.Provider.ValidUntil(l.Session, l.Windows) }
+
+// BaseURL is the profile's API base ("" when the profile cannot say).
+func (l *Live) BaseURL() string {
+	b, err := l.Provider.BaseURL(l.Profile)
+	if err != nil {
+		return ""
+	}
+	return b
+}
+
+// Resolve picks the profile a command acts on: arg (a positional
+// PROFILE), else --profile, else SESAME_PROFILE, else the only one. arg
+// and --profile naming two profiles is a usage error.
+func (s *Service) Resolve(arg string) (*config.Profile, error) {
+	c, err := s.Config()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case arg == "":
+		arg = s.ProfileFlag
+	case s.ProfileFlag != "" && !strings.EqualFold(arg, s.ProfileFlag):
+		// Two answers to one question: refuse rather than pick one.
+		return nil, clierr.New(clierr.Usage, "two profiles given: --profile %s and %s; give one", s.ProfileFlag, arg)
+	}
+	return c.Resolve(arg, nil)
+}
+
+// StoreChoice is the store p uses (nil p: a new login's), per ChooseStore.
+func (s *Service) StoreChoice(p *config.Profile) StoreChoice {
+	recorded, file := "", ""
+	if p != nil {
+		recorded = p.Store
+	}
+	if c, err := s.Config(); err == nil {
+		file = c.Store
+	}
+	return ChooseStore(s.StoreFlag, s.Getenv("SESAME_STORE"), recorded, file)
+}
+
+// WindowsOf are p's renewal windows.
+func (s *Service) WindowsOf(p *config.Profile) providers.Windows {
+	c, err := s.Config()
+	if err != nil {
+		c = nil
+	}
+	return WindowsFor(c, p)
+}
+
+// Live hands out a usable session for p, renewing it when it must (see
+// Manager.Get for the exit codes).
+func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) (*Live, error) {
+	prov, err := s.Providers(p.Provider)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Manager.Get(ctx, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.WindowsOf(p)}, nil
+}
+
+// Status is what status and doctor say of a profile's stored session.
+type Status struct {
+	// Session is the stored session; nil when there is none.
+	Session *providers.Session
+	// Secret reports a saved secret (the session renews itself).
+	Secret bool
+	// ValidUntil is when Session ends; zero when unknown.
+	ValidUntil time.Time
+	// Expired reports that Session has ended at the time asked about.
+	Expired bool
+}
+
+// Status reads p's record without renewing or touching it.
+func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
+	prov, err := s.Providers(p.Provider)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.Manager.Load(p)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Secret: rec.Secret != "", Session: rec.Session}
+	if rec.Session != nil {
+		w := s.WindowsOf(p)
+		st.ValidUntil = prov.ValidUntil(rec.Session, w)
+		st.Expired = providers.Expired(prov, rec.Session, w, now, 0)
+	}
+	return st, nil
+}
