@@ -29,6 +29,10 @@ type App struct {
 	// their clock instead.
 	Sleep func(ctx context.Context, d time.Duration) error
 
+	// ConfigDir is sesame's folder (sessions, locks); config.Dir in a
+	// real run.
+	ConfigDir func() (string, error)
+
 	// Global flags.
 	ConfigPath string
 	Profile    string
@@ -73,7 +77,7 @@ func (a *App) Config() (*config.Config, error) {
 	if a.cfg != nil {
 		return a.cfg, nil
 	}
-	path, err := config.DefaultPath(a.ConfigPath)
+	path, err := a.configPath()
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +159,7 @@ func (a *App) openStore(kind string) (credstore.Store, error) {
 	if st, ok := a.stores[kind]; ok {
 		return st, nil
 	}
-	dir, err := config.StateDir(a.ConfigPath)
+	dir, err := a.stateDir()
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +190,7 @@ func (a *App) Sessions() (*session.Manager, error) {
 	if a.mgr != nil {
 		return a.mgr, nil
 	}
-	dir, err := config.StateDir(a.ConfigPath)
+	dir, err := a.stateDir()
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +231,44 @@ func (a *App) Sessions() (*session.Manager, error) {
 		Warn:    a.IO.ErrOut,
 	}
 	return a.mgr, nil
+}
+
+// configPath is where the config file lives: --config, else
+// $SESAME_CONFIG, else config.yaml in the config folder (SPEC §1: flag >
+// env > file).
+func (a *App) configPath() (string, error) {
+	if a.ConfigPath != "" {
+		return a.ConfigPath, nil
+	}
+	if p := a.Getenv("SESAME_CONFIG"); p != "" {
+		return p, nil
+	}
+	dir, err := a.configDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config.yaml"), nil
+}
+
+// stateDir is the folder the file store's sessions/ and the renewal locks/
+// live in: the config file's own folder (config.StateDir).
+func (a *App) stateDir() (string, error) {
+	p, err := a.configPath()
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", clierr.New(clierr.Unexpected, "cannot resolve the config path %s: %w", p, err)
+	}
+	return filepath.Dir(abs), nil
+}
+
+func (a *App) configDir() (string, error) {
+	if a.ConfigDir == nil {
+		return config.Dir()
+	}
+	return a.ConfigDir()
 }
 
 // providers is the registry commands look providers up in.
@@ -277,10 +319,11 @@ func (a *App) resolveProfile(arg string) (*config.Profile, error) {
 
 func newApp() *App {
 	return &App{
-		IO:      ui.System(),
-		Now:     time.Now,
-		Getenv:  os.Getenv,
-		Timeout: 30 * time.Second,
+		IO:        ui.System(),
+		Now:       time.Now,
+		Getenv:    os.Getenv,
+		ConfigDir: config.Dir,
+		Timeout:   30 * time.Second,
 	}
 }
 

@@ -134,7 +134,7 @@ the same facts, each with "status": ok, warn or fail.`,
 func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	rep := &doctorReport{Version: currentBuild(), Profiles: []doctorProfile{}}
 
-	path, err := config.DefaultPath(app.ConfigPath)
+	path, err := app.configPath()
 	if err != nil {
 		rep.Config.doctorCheck = doctorCheck{checkFail, err.Error()}
 		return rep, err
@@ -148,7 +148,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
 	rep.Keychain = checkKeychain(probe)
 	rep.Store = checkStore(app, probe)
-	if dir, err := config.StateDir(app.ConfigPath); err == nil {
+	if dir, err := app.stateDir(); err == nil {
 		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
 	}
 	rep.Curl = checkCurl(ctx)

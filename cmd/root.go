@@ -59,10 +59,12 @@ func run(app *App, args []string) int {
 		return exitCode(app, err)
 	}
 	root.SetArgs(args)
-	initCompletion(root, args)
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)
+	// After SetOut: cobra's completion command keeps the writer it is
+	// built with.
+	initCompletion(root, args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		app.flushStoreNotice("")

@@ -1,0 +1,111 @@
+package cmd
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/providers/providertest"
+	"github.com/sesame-cli/sesame/internal/sandbox"
+	"github.com/sesame-cli/sesame/internal/ui"
+)
+
+// world is what a command test runs sesame in: its own config folder, a
+// memory store shared by every run (as a keychain would be), an
+// environment of its own, a settable clock, and the fake vendors it starts.
+// Nothing in it touches the process's environment, so tests run in
+// parallel.
+type world struct {
+	t     *testing.T
+	dir   string
+	env   map[string]string
+	clock *providertest.Clock
+	urls  map[string]string
+
+	mu     sync.Mutex
+	stores map[string]credstore.Store
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	dir := t.TempDir()
+	return &world{
+		t:     t,
+		dir:   dir,
+		env:   map[string]string{"SESAME_STORE": "memory", "SESAME_CONFIG": filepath.Join(dir, "config.yaml")},
+		clock: providertest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)),
+		urls:  map[string]string{},
+	}
+}
+
+// sandbox starts the fake of a vendor and returns its profile URL.
+func (w *world) sandbox(name string, o sandbox.Options) string {
+	w.t.Helper()
+	o.Now = w.clock.Now
+	v, err := sandbox.New(name, o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	srv := httptest.NewServer(v)
+	w.t.Cleanup(srv.Close)
+	w.urls[name] = sandbox.ProfileURL(name, srv.URL)
+	return w.urls[name]
+}
+
+// result is what one run of sesame did.
+type result struct {
+	code        int
+	out, errOut string
+}
+
+// run runs sesame with args, stdin reading in.
+func (w *world) run(in string, args ...string) result {
+	w.t.Helper()
+	var out, errOut bytes.Buffer
+	app := newApp()
+	app.IO = &ui.IO{In: strings.NewReader(in), Out: &out, ErrOut: &errOut}
+	app.Now = w.clock.Now
+	env := w.env
+	app.Getenv = func(k string) string { return env[k] }
+	app.ConfigDir = func() (string, error) { return w.dir, nil }
+	w.mu.Lock()
+	if w.stores == nil {
+		w.stores = map[string]credstore.Store{"memory": credstore.NewMemory()}
+	}
+	app.stores = w.stores
+	w.mu.Unlock()
+	code := run(app, args)
+	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+// ok runs sesame and fails the test unless it exits 0.
+func (w *world) ok(in string, args ...string) result {
+	w.t.Helper()
+	r := w.run(in, args...)
+	if r.code != 0 {
+		w.t.Fatalf("sesame %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.out, r.errOut)
+	}
+	return r
+}
+
+// loginTDX logs the tdx profile in to a fresh fake.
+func (w *world) loginTDX() string {
+	w.t.Helper()
+	url := w.sandbox("tdx", sandbox.Options{})
+	w.ok(sandbox.TDXPassword, "login", "tdx", "--url", url, "--username", sandbox.TDXUser, "--password-stdin")
+	return url
+}
+
+func contains(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
+	}
+}
