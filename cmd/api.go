@@ -18,6 +18,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/authproxy"
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/redact"
 )
 
@@ -88,7 +89,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := baseOf(p)
+	base, err := app.baseOf(p)
 	if err != nil {
 		return err
 	}
@@ -96,8 +97,8 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	if !sameOrigin(target, base) {
-		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), originOf(base))
+	if !origin.Same(target, base) {
+		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), showOrigin(base))
 	}
 	if opts.Paginate && p.Provider != "ym" {
 		return usageErr("--paginate: %s does not page its answers (its searches take a result limit instead); only YourMembership's PageNumber is followed", p.Provider)
@@ -212,7 +213,7 @@ func apiRequest(ctx context.Context, app *App, px *authproxy.Proxy, method strin
 		return false, err
 	}
 	defer resp.Body.Close()
-	where := originOf(u.String()) + u.EscapedPath()
+	where := showOrigin(u.String()) + u.EscapedPath()
 	if opts.Include {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
@@ -383,25 +384,11 @@ func resolveAgainst(base, p string) (string, error) {
 	return strings.TrimRight(base, "/") + p, nil
 }
 
-// originOf is scheme://host:port of a URL, with the default port spelled out.
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
+// showOrigin is u's origin for messages, or u itself (secrets hidden) when
+// it has none.
+func showOrigin(u string) string {
+	if o := origin.Of(u); o != "" {
+		return o
 	}
-	port := u.Port()
-	if port == "" {
-		switch strings.ToLower(u.Scheme) {
-		case "https":
-			port = "443"
-		case "http":
-			port = "80"
-		}
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
-}
-
-func sameOrigin(a, b string) bool {
-	oa := originOf(a)
-	return oa != "" && oa == originOf(b)
+	return redact.URL(u)
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/curlargs"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/origin"
 )
 
 func newCurlCmd(app *App) *cobra.Command {
@@ -120,12 +120,12 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		}
 	}
 	p, err := c.Resolve(app.Profile, func(p *config.Profile) bool {
-		base, err := baseOf(p)
+		base, err := app.baseOf(p)
 		if err != nil {
 			return false
 		}
 		for _, u := range urls {
-			if !strings.HasPrefix(u, "/") && sameOrigin(u, base) {
+			if !strings.HasPrefix(u, "/") && origin.Same(u, base) {
 				return true
 			}
 		}
@@ -138,7 +138,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		fmt.Fprintf(app.IO.ErrOut, "sesame: no profile for this request (%v); running curl without credentials\n", firstLine(err.Error()))
 		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
 	}
-	base, err := baseOf(p)
+	base, err := app.baseOf(p)
 	if err != nil {
 		return err
 	}
@@ -162,11 +162,11 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		case strings.HasPrefix(u, "/"):
 			a.SetURL(i, lp.URL+lp.Proxy.BasePath()+u)
 			proxied++
-		case sameOrigin(u, base):
+		case origin.Same(u, base):
 			a.SetURL(i, onProxy(u, lp.URL))
 			proxied++
 		default:
-			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): curl sends it no credentials\n", originOf(u), p.Name, originOf(base))
+			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): curl sends it no credentials\n", showOrigin(u), p.Name, showOrigin(base))
 		}
 	}
 	if proxied == 0 {
@@ -319,8 +319,8 @@ func (a *App) runCurlChild(ctx context.Context, curlPath string, argv []string, 
 	return exitOf(cmd.Wait())
 }
 
-func baseOf(p *config.Profile) (string, error) {
-	prov, err := registry.Get(p.Provider)
+func (a *App) baseOf(p *config.Profile) (string, error) {
+	prov, err := a.providers().Get(p.Provider)
 	if err != nil {
 		return "", err
 	}

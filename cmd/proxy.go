@@ -21,7 +21,6 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/authproxy"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/shellenv"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -120,7 +119,7 @@ func (l *liveProxy) Close() {
 // newAuthProxy builds the proxy of profile p with the app's session layer
 // and transport.
 func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.Proxy, error) {
-	prov, err := registry.Get(p.Provider)
+	prov, err := a.providers().Get(p.Provider)
 	if err != nil {
 		return nil, err
 	}
