@@ -142,7 +142,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 	if err != nil {
 		return err
 	}
-	if a.CACert != "" && app.caFile() == "" {
+	if a.CACert != "" && app.Service().CAFile() == "" {
 		app.CAFile = a.CACert // the vendor's TLS is sesame's to check
 	}
 	var log *os.File

@@ -134,7 +134,7 @@ the same facts, each with "status": ok, warn or fail.`,
 func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	rep := &doctorReport{Version: currentBuild(), Profiles: []doctorProfile{}}
 
-	path, err := app.configPath()
+	path, err := app.Service().ConfigPath()
 	if err != nil {
 		rep.Config.doctorCheck = doctorCheck{checkFail, err.Error()}
 		return rep, err
@@ -148,7 +148,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
 	rep.Keychain = checkKeychain(probe)
 	rep.Store = checkStore(app, probe)
-	if dir, err := app.stateDir(); err == nil {
+	if dir, err := app.Service().StateDir(); err == nil {
 		rep.Sessions = checkSessionsDir(filepath.Join(dir, "sessions"))
 	}
 	rep.Curl = checkCurl(ctx)
@@ -276,7 +276,7 @@ func roundTook(d time.Duration) time.Duration {
 // from, in storeKind's order (a profile's own recorded store is shown on
 // its line).
 func checkStore(app *App, p credstore.ProbeResult) doctorStore {
-	choice := app.storeChoice(nil)
+	choice := app.Service().StoreChoice(nil)
 	s := doctorStore{Kind: choice.Kind, Source: choice.Source}
 	s.Uses = s.Kind
 	if s.Kind == credstore.KindAuto {

@@ -39,7 +39,7 @@ func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
 		URL:       p.Shared.URL,
 		Namespace: p.Shared.Namespace,
 		Password:  a.fleetCredential("SESAME_REDIS_PASSWORD", redisPasswordItem(p.Shared.URL)),
-		CAFile:    a.caFile(),
+		CAFile:    a.Service().CAFile(),
 		Key:       key,
 		Timeout:   timeout,
 		Clock:     fleetClock{now: a.Now},
@@ -102,7 +102,7 @@ func (a *App) fleetCredential(env, item string) string {
 	if v := a.Getenv(env); v != "" {
 		return v
 	}
-	st, err := a.openStore(a.storeKind(nil))
+	st, err := a.Service().OpenStore(a.storeKind(nil))
 	if err != nil {
 		return ""
 	}
@@ -136,7 +136,7 @@ never from a flag.`,
 			if err := check(v); err != nil {
 				return err
 			}
-			st, err := app.openStore(app.storeKind(nil))
+			st, err := app.Service().OpenStore(app.storeKind(nil))
 			if err != nil {
 				return err
 			}
@@ -331,7 +331,7 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 			if s.Token != before {
 				until := "no fixed end"
 				if prov, err := registry.Get(p.Provider); err == nil {
-					if t := prov.ValidUntil(s, app.windows(p)); !t.IsZero() {
+					if t := prov.ValidUntil(s, app.Service().WindowsOf(p)); !t.IsZero() {
 						until = "valid until " + t.UTC().Format(time.RFC3339)
 					}
 				}

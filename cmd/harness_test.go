@@ -27,8 +27,8 @@ type world struct {
 	clock *providertest.Clock
 	urls  map[string]string
 
-	mu     sync.Mutex
-	stores map[string]credstore.Store
+	mu  sync.Mutex
+	mem credstore.Store
 }
 
 func newWorld(t *testing.T) *world {
@@ -74,10 +74,10 @@ func (w *world) run(in string, args ...string) result {
 	app.Getenv = func(k string) string { return env[k] }
 	app.ConfigDir = func() (string, error) { return w.dir, nil }
 	w.mu.Lock()
-	if w.stores == nil {
-		w.stores = map[string]credstore.Store{"memory": credstore.NewMemory()}
+	if w.mem == nil {
+		w.mem = credstore.NewMemory()
 	}
-	app.stores = w.stores
+	app.Service().SetStore("memory", w.mem)
 	w.mu.Unlock()
 	code := run(app, args)
 	return result{code: code, out: out.String(), errOut: errOut.String()}

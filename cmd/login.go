@@ -129,7 +129,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	// The store is opened and read before the secret is asked for and the
 	// vendor contacted: a keychain that is not there must not cost a login.
 	kind := app.storeKind(nil)
-	st, err := app.openStore(kind)
+	st, err := app.Service().OpenStore(kind)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	st2 := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
 	until := "until it is no longer used"
-	if t := prov.ValidUntil(s, app.windows(p)); !t.IsZero() {
+	if t := prov.ValidUntil(s, app.Service().WindowsOf(p)); !t.IsZero() {
 		until = "until " + ui.When(t, app.Now())
 	}
 	saved := "secret saved for renewal"

@@ -127,11 +127,11 @@ func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.P
 	if err != nil {
 		return nil, err
 	}
-	hc, err := a.HTTP()
+	hc, err := a.Service().HTTP()
 	if err != nil {
 		return nil, err
 	}
-	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.windows(p), a.Now
+	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.Service().WindowsOf(p), a.Now
 	return authproxy.New(o)
 }
 

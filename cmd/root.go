@@ -97,8 +97,8 @@ func exitCode(app *App, err error) int {
 // run handled (the backstop behind each provider's own care), and no
 // control character from vendor text that could act on the terminal.
 func (a *App) scrub(msg string) string {
-	if a.http != nil {
-		msg = a.http.Secrets().String(msg)
+	if a.svc != nil {
+		msg = a.svc.Scrub(msg)
 	}
 	return redact.Text(msg)
 }
@@ -170,7 +170,7 @@ exec and curl.`,
 	pf.DurationVar(&app.Timeout, "timeout", app.Timeout, "timeout of each HTTP request")
 	pf.StringVar(&app.CAFile, "cacert", "", "extra CA bundle (PEM) to trust (default: $SESAME_CA_FILE)")
 	pf.BoolVar(&app.Debug, "debug", false, "log each HTTP exchange to stderr, secrets replaced by ***")
-	app.flags = func(name string) bool { return pf.Changed(name) }
+	app.Changed = func(name string) bool { return pf.Changed(name) }
 	_ = root.RegisterFlagCompletionFunc("profile", func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		return completeProfiles(app)(c, nil, prefix)
 	})

@@ -205,12 +205,7 @@ func (a *App) checkStoreKind() error {
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: profileModeText(a, p), Store: a.storeKind(p), State: "none"}
-	svc, err := a.Service()
-	if err != nil {
-		r.State, r.Error = "error", err.Error()
-		return r
-	}
-	st, err := svc.Status(p, now)
+	st, err := a.Service().Status(p, now)
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
 		return r

@@ -94,11 +94,7 @@ func (a *App) session(ctx context.Context, profileArg string, opts session.GetOp
 }
 
 func (a *App) sessionFor(ctx context.Context, p *config.Profile, opts session.GetOptions) (*liveSession, error) {
-	svc, err := a.Service()
-	if err != nil {
-		return nil, err
-	}
-	return svc.Live(ctx, p, opts)
+	return a.Service().Live(ctx, p, opts)
 }
 
 func runTokenShow(ctx context.Context, app *App, opts *tokenShowOptions) error {

@@ -7,29 +7,32 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 // Service is the one door commands use to reach a credential: it resolves
 // the profile a command names, chooses its store (ChooseStore), hands out
 // a live session (renewing it under the per-profile lock), logs in and out,
-// and reports a profile's state for status and doctor. It wraps a Manager,
-// whose methods (Login, Renew, Logout, Load, CheckStore) it keeps.
+// and reports a profile's state for status and doctor. Its parts (config,
+// stores, HTTP client, Manager) are built on first use.
 //
 // Commands built on Service name no provider, store or transport: what
 // they need of a provider comes through Live and the provider's Info.
 type Service struct {
-	*Manager
-	// Config loads the config file (once).
-	Config func() (*config.Config, error)
-	// Providers looks a provider up by name.
-	Providers func(name string) (providers.Provider, error)
-	// StoreFlag is --store; Getenv reads SESAME_STORE.
-	StoreFlag string
-	Getenv    func(string) string
-	// ProfileFlag is --profile (which SESAME_PROFILE defaults).
-	ProfileFlag string
+	d      Deps
+	cfg    *config.Config
+	http   *transport.Client
+	stores map[string]credstore.Store
+	mgr    *Manager
 }
+
+// Config loads the config file (once).
+func (s *Service) Config() (*config.Config, error) { return s.loadConfig() }
+
+// Provider looks a provider up by name (exit 2 when there is none).
+func (s *Service) Provider(name string) (providers.Provider, error) { return s.d.Providers.Get(name) }
 
 // Live is a profile with a usable session, and what handing it out needs.
 type Live struct {
@@ -64,10 +67,10 @@ func (s *Service) Resolve(arg string) (*config.Profile, error) {
 	}
 	switch {
 	case arg == "":
-		arg = s.ProfileFlag
-	case s.ProfileFlag != "" && !strings.EqualFold(arg, s.ProfileFlag):
+		arg = s.d.Flags.Profile
+	case s.d.Flags.Profile != "" && !strings.EqualFold(arg, s.d.Flags.Profile):
 		// Two answers to one question: refuse rather than pick one.
-		return nil, clierr.New(clierr.Usage, "two profiles given: --profile %s and %s; give one", s.ProfileFlag, arg)
+		return nil, clierr.New(clierr.Usage, "two profiles given: --profile %s and %s; give one", s.d.Flags.Profile, arg)
 	}
 	return c.Resolve(arg, nil)
 }
@@ -81,7 +84,7 @@ func (s *Service) StoreChoice(p *config.Profile) StoreChoice {
 	if c, err := s.Config(); err == nil {
 		file = c.Store
 	}
-	return ChooseStore(s.StoreFlag, s.Getenv("SESAME_STORE"), recorded, file)
+	return ChooseStore(s.d.Flags.StoreKind, s.d.Getenv("SESAME_STORE"), recorded, file)
 }
 
 // WindowsOf are p's renewal windows.
@@ -96,11 +99,15 @@ func (s *Service) WindowsOf(p *config.Profile) providers.Windows {
 // Live hands out a usable session for p, renewing it when it must (see
 // Manager.Get for the exit codes).
 func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) (*Live, error) {
-	prov, err := s.Providers(p.Provider)
+	prov, err := s.Provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.Manager.Get(ctx, p, opts)
+	mgr, err := s.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	sess, err := mgr.Get(ctx, p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +128,15 @@ type Status struct {
 
 // Status reads p's record without renewing or touching it.
 func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
-	prov, err := s.Providers(p.Provider)
+	prov, err := s.Provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.Manager.Load(p)
+	mgr, err := s.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := mgr.Load(p)
 	if err != nil {
 		return nil, err
 	}
@@ -136,4 +147,22 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 		st.Expired = providers.Expired(prov, rec.Session, w, now, 0)
 	}
 	return st, nil
+}
+
+// Login logs p in with secret (see Manager.Login).
+func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
+	mgr, err := s.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	return mgr.Login(ctx, p, secret, save)
+}
+
+// Logout removes p's session and secret from its store.
+func (s *Service) Logout(p *config.Profile) error {
+	mgr, err := s.Sessions()
+	if err != nil {
+		return err
+	}
+	return mgr.Logout(p)
 }

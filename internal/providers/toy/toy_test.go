@@ -21,7 +21,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/providertest"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
@@ -152,7 +152,7 @@ func sesame(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 	var out, errOut bytes.Buffer
 	app.IO = &ui.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	app.Getenv = func(k string) string { return env[k] }
-	app.Providers = registry.New(append(registry.Default().All(), toy{})...)
+	app.Providers = session.NewRegistry(append(session.DefaultRegistry().All(), toy{})...)
 	root := sesamecmd.NewRootCmd(app)
 	root.SetArgs(args)
 	root.SetOut(&out)

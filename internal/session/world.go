@@ -1,0 +1,275 @@
+package session
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/fleet"
+	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
+	"github.com/sesame-cli/sesame/internal/transport"
+)
+
+// Flags are the global command-line flags the Service reads. The command
+// line binds them; the Service reads them when it first needs each one, so
+// that a command may adjust one (curl's --cacert) before that.
+type Flags struct {
+	ConfigPath string        // --config
+	Profile    string        // --profile
+	StoreKind  string        // --store
+	Timeout    time.Duration // --timeout
+	CAFile     string        // --cacert
+	Debug      bool          // --debug
+	// Changed reports whether a flag was given; nil means none was.
+	Changed func(name string) bool
+}
+
+// Deps are the world a Service is built in.
+type Deps struct {
+	Flags  *Flags
+	Getenv func(string) string
+	Now    func() time.Time
+	// Sleep waits between retries; nil means really waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// ConfigDir is the default config folder; nil means config.Dir.
+	ConfigDir func() (string, error)
+	// ErrOut gets store warnings and, with --debug, the HTTP log.
+	ErrOut io.Writer
+	// Notice holds the auto store's fall-back notice until the command
+	// says it (see credstore.Options.Notice).
+	Notice *strings.Builder
+	// Providers are the providers known; nil means registry.Default().
+	Providers *registry.Registry
+	// Fleet opens a shared profile's fleet store (Manager.Fleet).
+	Fleet func(p *config.Profile) (*fleet.Store, error)
+}
+
+// New builds a Service. Nothing is read or opened until it is needed:
+// `token show` pays only for what it touches.
+func New(d Deps) *Service {
+	if d.Flags == nil {
+		d.Flags = &Flags{}
+	}
+	if d.Providers == nil {
+		d.Providers = registry.Default()
+	}
+	return &Service{d: d}
+}
+
+// Registry is the Service's list of providers.
+func (s *Service) Registry() *registry.Registry { return s.d.Providers }
+
+// ConfigDir is sesame's folder under the OS config directory, where the
+// config file is when neither --config nor SESAME_CONFIG names one.
+func (s *Service) ConfigDir() (string, error) {
+	if s.d.ConfigDir == nil {
+		return config.Dir()
+	}
+	return s.d.ConfigDir()
+}
+
+// ConfigPath is where the config file lives: --config, else
+// $SESAME_CONFIG, else config.yaml in ConfigDir (SPEC §1: flag > env >
+// file).
+func (s *Service) ConfigPath() (string, error) {
+	if s.d.Flags.ConfigPath != "" {
+		return s.d.Flags.ConfigPath, nil
+	}
+	if p := s.d.Getenv("SESAME_CONFIG"); p != "" {
+		return p, nil
+	}
+	dir, err := s.ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config.yaml"), nil
+}
+
+// StateDir is the folder the file store's sessions/ and the renewal
+// locks/ live in: the config file's own folder (see config.StateDir), so
+// that two configs never share sessions.
+func (s *Service) StateDir() (string, error) {
+	p, err := s.ConfigPath()
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", clierr.New(clierr.Unexpected, "cannot resolve the config path %s: %w", p, err)
+	}
+	return filepath.Dir(abs), nil
+}
+
+func (s *Service) loadConfig() (*config.Config, error) {
+	if s.cfg != nil {
+		return s.cfg, nil
+	}
+	path, err := s.ConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	c, err := config.Load(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg = c
+	return c, nil
+}
+
+// HTTP is the client for sesame's own requests.
+func (s *Service) HTTP() (*transport.Client, error) {
+	if s.http != nil {
+		return s.http, nil
+	}
+	o := transport.Options{Timeout: s.Timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep}
+	if s.d.Flags.Debug || s.d.Getenv("SESAME_DEBUG") == "1" {
+		o.Debug = s.d.ErrOut
+	}
+	c, err := transport.New(o)
+	if err != nil {
+		return nil, err
+	}
+	s.http = c
+	return c, nil
+}
+
+// Scrub hides from msg every secret this run's HTTP client handled; msg
+// as it is when none was built.
+func (s *Service) Scrub(msg string) string {
+	if s.http == nil {
+		return msg
+	}
+	return s.http.Secrets().String(msg)
+}
+
+// Timeout is --timeout when given, else SESAME_TIMEOUT or the config
+// file's (config.Setting resolves env over file over default).
+func (s *Service) Timeout() time.Duration {
+	f := s.d.Flags
+	if f.Changed != nil && f.Changed("timeout") {
+		return f.Timeout
+	}
+	if c, err := s.Config(); err == nil {
+		if d, err := time.ParseDuration(c.Setting("timeout")); err == nil && d > 0 {
+			return d
+		}
+	}
+	return f.Timeout
+}
+
+// CAFile is the extra CA bundle: --cacert, else SESAME_CA_FILE,
+// SESAME_CACERT or the config file's.
+func (s *Service) CAFile() string {
+	if s.d.Flags.CAFile != "" {
+		return s.d.Flags.CAFile
+	}
+	if c, err := s.Config(); err == nil {
+		return c.Setting("cacert")
+	}
+	return ""
+}
+
+// Store opens (once per kind) the store a profile uses.
+func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
+	return s.OpenStore(s.StoreChoice(p).Kind)
+}
+
+// OpenStore opens a store of a kind (auto: the keychain, else files).
+func (s *Service) OpenStore(kind string) (credstore.Store, error) {
+	if st, ok := s.stores[kind]; ok {
+		return st, nil
+	}
+	dir, err := s.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	st, err := credstore.Open(kind, credstore.Options{
+		Dir:    filepath.Join(dir, "sessions"),
+		Warn:   s.d.ErrOut,
+		Notice: s.d.Notice,
+		CI:     s.d.Getenv("CI") != "",
+		Getenv: s.d.Getenv,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.SetStore(kind, st)
+	// auto hands back the store it chose; later asks for that kind by name
+	// get the same instance, so a keychain found dead is not asked again.
+	if _, ok := s.stores[st.Name()]; !ok {
+		s.stores[st.Name()] = st
+	}
+	return st, nil
+}
+
+// SetStore makes kind open st (tests: a memory store shared by runs).
+func (s *Service) SetStore(kind string, st credstore.Store) {
+	if s.stores == nil {
+		s.stores = map[string]credstore.Store{}
+	}
+	s.stores[kind] = st
+}
+
+// Sessions is the session manager.
+func (s *Service) Sessions() (*Manager, error) {
+	if s.mgr != nil {
+		return s.mgr, nil
+	}
+	dir, err := s.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	s.mgr = &Manager{
+		Store: s.Store,
+		// Each config file has its own items, even for one profile name.
+		Key: func(p *config.Profile, st credstore.Store) string {
+			c, err := s.Config()
+			if err != nil {
+				return p.Name
+			}
+			return c.StoreKey(p.Name, st.Name() == credstore.KindKeyring)
+		},
+		// A saved secret is sent only from a config file nobody else can
+		// edit (exit 6 with the chmod that fixes it).
+		CheckSecret: func(*config.Profile) error {
+			c, err := s.Config()
+			if err != nil {
+				return err
+			}
+			return config.CheckWritable(c.Path)
+		},
+		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
+		// timeout each.
+		LockWait: 2 * 4 * s.Timeout(),
+		Provider: s.Provider,
+		Env: func() (*providers.Env, error) {
+			c, err := s.HTTP()
+			if err != nil {
+				return nil, err
+			}
+			return &providers.Env{HTTP: c, Now: s.d.Now}, nil
+		},
+		Windows: s.WindowsOf,
+		LockDir: filepath.Join(dir, "locks"),
+		Now:     s.d.Now,
+		Fleet:   s.d.Fleet,
+		Warn:    s.d.ErrOut,
+	}
+	return s.mgr, nil
+}
+
+// Registry is a list of providers (registry.Registry), for a command
+// tree that needs its own.
+type Registry = registry.Registry
+
+// NewRegistry is a registry of exactly ps.
+func NewRegistry(ps ...providers.Provider) *Registry { return registry.New(ps...) }
+
+// DefaultRegistry is the providers sesame ships.
+func DefaultRegistry() *Registry { return registry.Default() }
