@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -145,7 +145,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 		rep.Config.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s cannot be read: %s", path, firstLine(cfgErr.Error()))}
 	}
 
-	probe := credstore.Probe(credstore.Options{Getenv: app.Getenv})
+	probe := app.Service().ProbeKeychain()
 	rep.Keychain = checkKeychain(probe)
 	rep.Store = checkStore(app, probe)
 	if dir, err := app.Service().StateDir(); err == nil {
@@ -252,14 +252,14 @@ func checkSessionsDir(dir string) *doctorPath {
 	return d
 }
 
-func checkKeychain(p credstore.ProbeResult) doctorKeychain {
+func checkKeychain(p session.KeychainProbe) doctorKeychain {
 	k := doctorKeychain{Available: p.Available, TookMS: float64(p.Took.Microseconds()) / 1000}
 	if p.Available {
-		k.AutoUses = credstore.KindKeyring
+		k.AutoUses = session.StoreKeyring
 		k.doctorCheck = doctorCheck{checkOK, fmt.Sprintf("answered in %s — auto uses keyring", roundTook(p.Took))}
 		return k
 	}
-	k.AutoUses = credstore.KindFile
+	k.AutoUses = session.StoreFile
 	k.Reason = firstLine(p.Reason)
 	k.doctorCheck = doctorCheck{checkWarn, fmt.Sprintf("unavailable (%s) — auto uses file", k.Reason)}
 	return k
@@ -275,14 +275,14 @@ func roundTook(d time.Duration) time.Duration {
 // checkStore says which store new logins use and where that choice comes
 // from, in storeKind's order (a profile's own recorded store is shown on
 // its line).
-func checkStore(app *App, p credstore.ProbeResult) doctorStore {
+func checkStore(app *App, p session.KeychainProbe) doctorStore {
 	choice := app.Service().StoreChoice(nil)
 	s := doctorStore{Kind: choice.Kind, Source: choice.Source}
 	s.Uses = s.Kind
-	if s.Kind == credstore.KindAuto {
-		s.Uses = credstore.KindFile
+	if s.Kind == session.StoreAuto {
+		s.Uses = session.StoreFile
 		if p.Available {
-			s.Uses = credstore.KindKeyring
+			s.Uses = session.StoreKeyring
 		}
 	}
 	what := fmt.Sprintf("%s (%s)", s.Kind, s.Source)
@@ -290,12 +290,12 @@ func checkStore(app *App, p credstore.ProbeResult) doctorStore {
 		what += " → " + s.Uses
 	}
 	switch {
-	case s.Kind == credstore.KindKeyring && !p.Available:
+	case s.Kind == session.StoreKeyring && !p.Available:
 		s.doctorCheck = doctorCheck{checkFail, what + ", but the keychain is unavailable: use --store file or SESAME_STORE=file"}
-	case s.Kind == credstore.KindMemory:
+	case s.Kind == session.StoreMemory:
 		s.doctorCheck = doctorCheck{checkWarn, what + ": sessions last only as long as one sesame process"}
 	case !validKind(s.Kind):
-		s.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s: unknown store; use one of %s", what, strings.Join(credstore.Kinds(), ", "))}
+		s.doctorCheck = doctorCheck{checkFail, fmt.Sprintf("%s: unknown store; use one of %s", what, strings.Join(session.StoreKinds(), ", "))}
 	default:
 		s.doctorCheck = doctorCheck{checkOK, what + ", for new logins"}
 	}
@@ -303,7 +303,7 @@ func checkStore(app *App, p credstore.ProbeResult) doctorStore {
 }
 
 func validKind(k string) bool {
-	for _, v := range credstore.Kinds() {
+	for _, v := range session.StoreKinds() {
 		if k == v {
 			return true
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/redact"
+	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -162,13 +162,10 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	if singleUse {
 		noSave = true
 	}
-	s, err := mgr.Login(ctx, p, secret, !noSave)
+	s, err := app.Service().Login(ctx, p, secret, !noSave)
 	stop()
 	if err != nil {
 		return err
-	}
-	if ad, ok := prov.(providers.Adopter); ok {
-		ad.Adopt(p, s)
 	}
 	c.Profiles[name] = p
 	if err := c.Save(); err != nil {
@@ -210,7 +207,7 @@ func checkNoUserInfo(raw string) error {
 	return nil
 }
 
-func displayUser(s *providers.Session, p *config.Profile) string {
+func displayUser(s *session.Session, p *config.Profile) string {
 	if s.User != "" {
 		return s.User
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/session"
 )
 
 // sharedLoginFlags are the flags addSecretFlags registers on every login;
@@ -19,7 +19,7 @@ var sharedLoginFlags = []string{"password-stdin", "key-stdin", "secret-stdin", "
 // newLoginProviderCmd builds `sesame login <provider>` from the provider's
 // Info: its flags, help and validation are the provider's; reading the
 // secret, the store and the messages are runLogin's.
-func newLoginProviderCmd(app *App, prov providers.Provider) *cobra.Command {
+func newLoginProviderCmd(app *App, prov session.Provider) *cobra.Command {
 	info := prov.Info().Login
 	o := &loginOptions{Provider: prov.Name()}
 	strs := map[string]*string{}
@@ -31,7 +31,7 @@ func newLoginProviderCmd(app *App, prov providers.Provider) *cobra.Command {
 		Example: info.Example,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in := &providers.LoginInput{Values: map[string]string{}, Set: map[string]bool{}, Getenv: app.Getenv}
+			in := &session.LoginInput{Values: map[string]string{}, Set: map[string]bool{}, Getenv: app.Getenv}
 			for name, v := range strs {
 				in.Values[name] = *v
 			}

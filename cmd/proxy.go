@@ -21,8 +21,8 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/authproxy"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/shellenv"
-	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 type proxyOptions struct {
@@ -171,7 +171,7 @@ func (a *App) listenProxy(p *config.Profile, o authproxy.Options, listen, socket
 		lp.URL = "http://localhost"
 	} else {
 		host, _, err := net.SplitHostPort(listen)
-		if err != nil || !transport.IsLoopback(host) || strings.EqualFold(host, "localhost") {
+		if err != nil || !origin.IsLoopback(host) || strings.EqualFold(host, "localhost") {
 			return nil, usageErr("--listen %s: give a loopback address and port, e.g. 127.0.0.1:0 (the proxy never listens beyond this machine)", listen)
 		}
 		if ln, err = net.Listen("tcp", listen); err != nil {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/redact"
+	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -197,7 +197,7 @@ func (a *App) checkStoreKind() error {
 	if kind == "" {
 		kind, from = a.Getenv("SESAME_STORE"), "SESAME_STORE"
 	}
-	if kind == "" || slices.Contains(credstore.Kinds(), kind) {
+	if kind == "" || slices.Contains(session.StoreKinds(), kind) {
 		return nil
 	}
 	return usageErr("%s %q names no credential store: want auto, keyring or file", from, kind)

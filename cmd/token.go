@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/session"
 )
 
@@ -162,7 +161,7 @@ func tokenJSON(l *liveSession) map[string]any {
 
 // curlConfig renders headers as a curl config file (curl -K): each value in
 // double quotes with curl's escapes, so any byte survives.
-func curlConfig(hs []providers.Header) string {
+func curlConfig(hs []session.Header) string {
 	var b strings.Builder
 	for _, h := range hs {
 		fmt.Fprintf(&b, "header = \"%s\"\n", curlEscape(h.Name+": "+h.Value))

@@ -49,3 +49,14 @@ func Host(raw string) string {
 	}
 	return "the instance"
 }
+
+// IsLoopback reports whether host names this machine: "localhost" itself or
+// a literal loopback address (127.0.0.0/8, ::1). Names under .localhost are
+// not: nothing guarantees that a resolver keeps them on this machine.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -149,13 +149,24 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	return st, nil
 }
 
-// Login logs p in with secret (see Manager.Login).
+// Login logs p in with secret (see Manager.Login). A provider whose login
+// teaches the profile a setting (providers.Adopter) changes p; the caller
+// saves the config.
 func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
 	mgr, err := s.Sessions()
 	if err != nil {
 		return nil, err
 	}
-	return mgr.Login(ctx, p, secret, save)
+	sess, err := mgr.Login(ctx, p, secret, save)
+	if err != nil {
+		return nil, err
+	}
+	if prov, err := s.Provider(p.Provider); err == nil {
+		if ad, ok := prov.(providers.Adopter); ok {
+			ad.Adopt(p, sess)
+		}
+	}
+	return sess, nil
 }
 
 // Logout removes p's session and secret from its store.

@@ -273,3 +273,33 @@ func NewRegistry(ps ...providers.Provider) *Registry { return registry.New(ps...
 
 // DefaultRegistry is the providers sesame ships.
 func DefaultRegistry() *Registry { return registry.Default() }
+
+// The types commands hand around without knowing a provider or a store.
+type (
+	// Provider is a vendor adapter (providers.Provider).
+	Provider = providers.Provider
+	// Session is a provider's session, plain data (providers.Session).
+	Session = providers.Session
+	// Header is one request header that carries a session.
+	Header = providers.Header
+	// LoginInput is what a provider's login Parse reads.
+	LoginInput = providers.LoginInput
+	// KeychainProbe is what probing the OS keychain found.
+	KeychainProbe = credstore.ProbeResult
+)
+
+// Store kinds.
+const (
+	StoreAuto    = credstore.KindAuto
+	StoreKeyring = credstore.KindKeyring
+	StoreFile    = credstore.KindFile
+	StoreMemory  = credstore.KindMemory
+)
+
+// StoreKinds lists the store kinds --store accepts.
+func StoreKinds() []string { return credstore.Kinds() }
+
+// ProbeKeychain asks whether the OS keychain works here (doctor).
+func (s *Service) ProbeKeychain() KeychainProbe {
+	return credstore.Probe(credstore.Options{Getenv: s.d.Getenv})
+}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/origin"
 	"github.com/sesame-cli/sesame/internal/redact"
 )
 
@@ -181,13 +182,7 @@ func CheckURL(raw string) (*url.URL, error) {
 // IsLoopback reports whether host names this machine: "localhost" itself or
 // a literal loopback address (127.0.0.0/8, ::1). Names under .localhost are
 // not: nothing guarantees that a resolver keeps them on this machine.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopback(host string) bool { return origin.IsLoopback(host) }
 
 // proxyFor is the environment's proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY),
 // except for loopback hosts: a request to this machine, which may be plain
