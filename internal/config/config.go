@@ -1,13 +1,13 @@
 // Package config holds sesame's profiles and settings: where the config file
-// is, what a profile is, and the precedence flag > SESAME_* env > config file
-// > default (SPEC §1). It never holds a secret: passwords, keys and sessions
+// is, what a profile is, and the precedence SESAME_* env > config file >
+// default (SPEC §1; command-line flags, which beat both, are applied by
+// session.Service). It never holds a secret: passwords, keys and sessions
 // belong to the credential store.
 package config
 
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -154,10 +153,9 @@ func Dir() (string, error) {
 	return filepath.Join(d, "sesame"), nil
 }
 
-// Load reads the config file at path (a missing file is an empty config) and
-// binds flags, so that Setting answers with flag > SESAME_* env > file >
-// default precedence. flags may be nil.
-func Load(path string, flags *pflag.FlagSet) (*Config, error) {
+// Load reads the config file at path (a missing file is an empty config),
+// so that Setting answers with SESAME_* env > file > default precedence.
+func Load(path string) (*Config, error) {
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -195,15 +193,6 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	v.SetEnvPrefix("SESAME")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
-	if flags != nil {
-		for _, name := range []string{"store", "timeout", "cacert", "debug"} {
-			if f := flags.Lookup(name); f != nil {
-				if err := v.BindPFlag(strings.ReplaceAll(name, "-", "_"), f); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
 	// SPEC §6: --cacert and SESAME_CA_FILE are the same setting.
 	_ = v.BindEnv("cacert", "SESAME_CA_FILE", "SESAME_CACERT")
 	v.SetDefault("store", "auto")
@@ -356,9 +345,4 @@ func writeAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	return fsretry.Rename(f.Name(), path)
-}
-
-// String describes the profile for people: "tdx (tdx, https://…)".
-func (p *Profile) String() string {
-	return fmt.Sprintf("%s (%s, %s)", p.Name, p.Provider, p.URL)
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/sesame-cli/sesame/internal/clierr"
 )
 
@@ -43,7 +41,7 @@ func write(t *testing.T, body string) string {
 
 func TestLoadAndPrecedence(t *testing.T) {
 	path := write(t, sample)
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +62,11 @@ func TestLoadAndPrecedence(t *testing.T) {
 		t.Errorf("default ttl = %v", d)
 	}
 
-	// env beats the file, a flag beats env.
+	// env beats the file (flags beat both in session.Service, which
+	// reads them first).
 	t.Setenv("SESAME_TIMEOUT", "7s")
 	t.Setenv("SESAME_SESSION_IDLE", "1m")
-	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
-	fs.String("timeout", "30s", "")
-	c, err = Load(path, fs)
+	c, err = Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,15 +76,10 @@ func TestLoadAndPrecedence(t *testing.T) {
 	if d := c.Duration(c.Profiles["ams"], "session_idle", 0); d != time.Minute {
 		t.Errorf("env idle = %v", d)
 	}
-	_ = fs.Parse([]string{"--timeout", "9s"})
-	c, _ = Load(path, fs)
-	if c.Setting("timeout") != "9s" {
-		t.Errorf("flag timeout = %q", c.Setting("timeout"))
-	}
 }
 
 func TestResolve(t *testing.T) {
-	c, err := Load(write(t, sample), nil)
+	c, err := Load(write(t, sample))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +104,7 @@ func TestResolve(t *testing.T) {
 
 func TestSaveRoundTripAndMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "config.yaml")
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +121,7 @@ func TestSaveRoundTripAndMode(t *testing.T) {
 	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode())
 	}
-	c2, err := Load(path, nil)
+	c2, err := Load(path)
 	if err != nil || c2.Profiles["x"].Option("sandbox", "") != "true" || c2.Profiles["x"].URL != "https://h" {
 		t.Fatalf("round trip: %+v %v", c2.Profiles["x"], err)
 	}
@@ -154,7 +146,7 @@ func TestValidName(t *testing.T) {
 // for a moment; Save and Load wait it out instead of failing.
 func TestSaveAndLoadConcurrently(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +160,7 @@ func TestSaveAndLoadConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 100 {
-				c, err := Load(path, nil)
+				c, err := Load(path)
 				if err != nil {
 					t.Errorf("load: %v", err)
 					return

@@ -4,8 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 )
 
 // TestViperRules pins the resolution rules config kept from viper (see
@@ -30,7 +28,7 @@ Profiles:
       empty:
   nullprof:
 `)
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +69,7 @@ Profiles:
 	t.Setenv("SESAME_STORE", "")
 	t.Setenv("SESAME_TIMEOUT", "7s")
 	t.Setenv("SESAME_CA_FILE", "/a.pem")
-	c, _ = Load(path, nil)
+	c, _ = Load(path)
 	if c.Store != "FILE" || c.Setting("timeout") != "7s" || c.Setting("cacert") != "/a.pem" {
 		t.Errorf("env: store %q timeout %q cacert %q", c.Store, c.Setting("timeout"), c.Setting("cacert"))
 	}
@@ -80,21 +78,10 @@ Profiles:
 		t.Errorf("SESAME_CACERT: cacert %q", c.Setting("cacert"))
 	}
 
-	// A bound flag beats everything when set, and is the last resort
-	// (after the defaults) when not.
-	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
-	fs.String("store", "", "")
-	fs.Bool("debug", false, "")
-	fs.String("cacert", "", "")
-	empty := write(t, "")
-	c, _ = Load(empty, fs)
-	if c.Setting("store") != "auto" || c.Setting("debug") != "false" {
-		t.Errorf("unset flags: store %q debug %q", c.Setting("store"), c.Setting("debug"))
-	}
-	_ = fs.Parse([]string{"--store", "memory", "--debug"})
-	c, _ = Load(empty, fs)
-	if c.Setting("store") != "memory" || c.Setting("debug") != "true" {
-		t.Errorf("set flags: store %q debug %q", c.Setting("store"), c.Setting("debug"))
+	// With nothing set in the file or the environment, the defaults.
+	c, _ = Load(write(t, ""))
+	if c.Setting("store") != "auto" || c.Setting("session_ttl") != "14m" {
+		t.Errorf("defaults: store %q session_ttl %q", c.Setting("store"), c.Setting("session_ttl"))
 	}
 
 	// The zero Config has no settings at all.
@@ -110,7 +97,7 @@ func TestConfigErrorsWordedAsBefore(t *testing.T) {
 		"profiles:\n  bad:\n    provider: {a: 1}": "'provider' expected type 'string', got unconvertible type 'map[string]interface {}'",
 		"profiles:\n  bad:\n    options: hello":   "'options' expected type 'map[string]string', got unconvertible type 'string'",
 	} {
-		_, err := Load(write(t, body), nil)
+		_, err := Load(write(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error %v, want one with %q", body, err, want)
 		}
@@ -131,7 +118,7 @@ func TestValidNameBounds(t *testing.T) {
 
 func TestNullConfigIsEmpty(t *testing.T) {
 	for _, body := range []string{"~", "null", "---\n", "# nothing"} {
-		c, err := Load(write(t, body), nil)
+		c, err := Load(write(t, body))
 		if err != nil || c.Store != "" || c.Setting("store") != "auto" || c.Setting("timeout") != "30s" || len(c.Profiles) != 0 {
 			t.Errorf("%q: %v, store %q", body, err, c.Store)
 		}
@@ -143,7 +130,7 @@ func TestNullConfigIsEmpty(t *testing.T) {
 func TestEnvStoreDoesNotLeakIntoFile(t *testing.T) {
 	path := write(t, "profiles: {}\n")
 	t.Setenv("SESAME_STORE", "file")
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

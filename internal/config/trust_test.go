@@ -108,7 +108,7 @@ profiles:
         provider: ym
         url: https://ws.yourmembership.com
 `)
-	c, err := Load(path, nil)
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ profiles:
 	if fi, err := os.Stat(path); err != nil || runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, %v", fi.Mode(), err)
 	}
-	again, err := Load(path, nil)
+	again, err := Load(path)
 	if err != nil || again.Setting("timeout") != "45s" || again.Profiles["tdx"].URL != "https://new.example.com" || len(again.Profiles) != 2 {
 		t.Fatalf("reloaded: %+v %v", again, err)
 	}

@@ -114,7 +114,7 @@ func (s *Service) loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := config.Load(path, nil)
+	c, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
