@@ -33,7 +33,8 @@ func TestAPI(t *testing.T) {
 		want string
 	}{
 		{"foreign origin", "", []string{"api", "https://example.com/x"}, clierr.Usage, "is not on the profile's origin"},
-		{"not a path", "", []string{"api", "relative"}, clierr.Usage, "neither a path starting with /"},
+		{"HTTP 404 exits 7", "", []string{"api", "/api/nothing-here"}, 7, "HTTP 404"},
+		{"paginate is YM's", "", []string{"api", "--paginate", "/api/auth/getuser"}, clierr.Usage, "--paginate"},
 		{"POST from a file", "", []string{"api", "-X", "POST", "--input", body, "-H", "X-Test: 1", "/api/auth/getuser"}, -1, ""},
 		{"body from stdin", `{"y":2}`, []string{"api", "--input", "-", "/api/auth/getuser"}, -1, ""},
 		{"bad header", "", []string{"api", "-H", "nocolon", "/api/auth/getuser"}, clierr.Usage, ""},

@@ -15,7 +15,6 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/fleet"
-	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/session"
 )
 
@@ -330,7 +329,7 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 			}
 			if s.Token != before {
 				until := "no fixed end"
-				if prov, err := registry.Get(p.Provider); err == nil {
+				if prov, err := app.providers().Get(p.Provider); err == nil {
 					if t := prov.ValidUntil(s, app.Service().WindowsOf(p)); !t.IsZero() {
 						until = "valid until " + t.UTC().Format(time.RFC3339)
 					}
