@@ -33,7 +33,7 @@ func TestAPI(t *testing.T) {
 		want string
 	}{
 		{"foreign origin", "", []string{"api", "https://example.com/x"}, clierr.Usage, "is not on the profile's origin"},
-		{"HTTP 404 exits 7", "", []string{"api", "/api/nothing-here"}, 7, "HTTP 404"},
+		{"HTTP 404 exits 7", "", []string{"api", "nothing-here"}, 7, "HTTP 404"},
 		{"paginate is YM's", "", []string{"api", "--paginate", "/api/auth/getuser"}, clierr.Usage, "--paginate"},
 		{"POST from a file", "", []string{"api", "-X", "POST", "--input", body, "-H", "X-Test: 1", "/api/auth/getuser"}, -1, ""},
 		{"body from stdin", `{"y":2}`, []string{"api", "--input", "-", "/api/auth/getuser"}, -1, ""},

@@ -52,7 +52,7 @@ expired by this machine's clock fails the login: fix the clock.`,
 				{Name: "beid", Usage: "BEID (tenant ID) for --admin"},
 				{Name: "sandbox", Bool: true, Usage: "use the TeamDynamix sandbox API (/SBTDWebApi)"},
 			},
-			Parse:     parseLogin,
+			Parse: parseLogin,
 		},
 	}
 }
