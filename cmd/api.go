@@ -100,7 +100,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if !origin.Same(target, base) {
 		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), showOrigin(base))
 	}
-	if opts.Paginate && p.Provider != "ym" {
+	if opts.Paginate && !app.providerInfo(p.Provider).Paginates {
 		return usageErr("--paginate: %s does not page its answers (its searches take a result limit instead); only YourMembership's PageNumber is followed", p.Provider)
 	}
 	var query *jqQuery

@@ -243,15 +243,12 @@ $SESAME_SECRET, or a prompt on a terminal. The current session is kept.`,
 	return cmd
 }
 
-// keepWarmAhead is how long before its end keep-warm renews a session:
-// TDX with under an hour left, YM at about 12 of its 15 minutes; AMS ends on
-// inactivity, which the once-a-minute touch of each round prevents.
-func keepWarmAhead(provider string) time.Duration {
-	switch provider {
-	case "tdx":
-		return time.Hour
-	case "ym":
-		return 3 * time.Minute
+// keepWarmAhead is how long before its end keep-warm renews a session: the
+// provider's Info.KeepWarmAhead, else two minutes (AMS ends on inactivity,
+// which the once-a-minute touch of each round prevents).
+func keepWarmAhead(app *App, provider string) time.Duration {
+	if d := app.providerInfo(provider).KeepWarmAhead; d > 0 {
+		return d
 	}
 	return 2 * time.Minute
 }
@@ -312,7 +309,7 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 		for _, p := range profiles {
 			ahead := o.Ahead
 			if ahead <= 0 {
-				ahead = keepWarmAhead(p.Provider)
+				ahead = keepWarmAhead(app, p.Provider)
 			}
 			before := ""
 			if rec, err := mgr.Load(p); err == nil && rec.Session != nil {

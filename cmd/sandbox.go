@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
+	"github.com/sesame-cli/sesame/internal/session"
 
 	"github.com/spf13/cobra"
 
@@ -68,27 +69,26 @@ func printSandbox(w io.Writer, served []sandbox.Served) {
 	}
 }
 
-// loginLine is the command that logs in with a sandbox account.
+// loginLine is the command that logs in with a sandbox account: the
+// provider's Info.AccountFlags say which flags its modes take. The
+// sandbox serves the shipped providers, so it asks the default registry.
 func loginLine(vendor string, a sandbox.Account, url string) string {
-	var flags string
-	switch vendor + "/" + a.Mode {
-	case "tdx/admin":
-		flags = "--admin --beid " + shellQuote(a.User) + " --key-stdin"
-	case "ams/v1", "ams/v2":
-		flags = "--api " + a.Mode + " --username " + shellQuote(a.User) + " --password-stdin"
-	case "ym/consumer":
-		flags = "--consumer-key " + shellQuote(a.User) + " --secret-stdin"
-	case "ym/token":
-		flags = "--token --token-stdin"
-	case "ym/admin":
-		flags = "--user-type admin --username " + shellQuote(a.User) + " --password-stdin"
-	default:
-		flags = "--username " + shellQuote(a.User) + " --password-stdin"
+	flags := []string{"--username", a.User, "--password-stdin"}
+	if prov, err := session.DefaultRegistry().Get(vendor); err == nil && prov.Info().AccountFlags != nil {
+		flags = prov.Info().AccountFlags(a.Mode, a.User)
 	}
+	quoted := make([]string, len(flags))
+	for i, f := range flags {
+		quoted[i] = f
+		if f == a.User {
+			quoted[i] = shellQuote(f)
+		}
+	}
+	line := strings.Join(quoted, " ")
 	if a.Extra != "" {
-		flags = a.Extra + " " + flags
+		line = a.Extra + " " + line
 	}
-	return fmt.Sprintf("sesame login %s --url %s %s", vendor, url, flags)
+	return fmt.Sprintf("sesame login %s --url %s %s", vendor, url, line)
 }
 
 func shellQuote(s string) string {

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
@@ -35,6 +36,13 @@ type Info struct {
 	// ModeText is how status and login name p's mode; nil means the mode
 	// itself.
 	ModeText func(p *config.Profile) string
+	// Paginates says the vendor's list answers page by PageNumber and
+	// PageSize, which `api --paginate` follows.
+	Paginates bool
+	// KeepWarmAhead is how long before a session's end `fleet keep-warm`
+	// renews it; 0 means two minutes (sessions that end on inactivity,
+	// which keep-warm's touch prevents).
+	KeepWarmAhead time.Duration
 	// AccountFlags are the login flags, after --url, for an account of the
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.

@@ -282,6 +282,8 @@ type (
 	Session = providers.Session
 	// Header is one request header that carries a session.
 	Header = providers.Header
+	// Info is what a provider says about itself.
+	Info = providers.Info
 	// LoginInput is what a provider's login Parse reads.
 	LoginInput = providers.LoginInput
 	// KeychainProbe is what probing the OS keychain found.

@@ -1,6 +1,8 @@
 package tdx
 
 import (
+	"time"
+
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 )
@@ -10,6 +12,7 @@ func (*Provider) Info() providers.Info {
 	return providers.Info{
 		Name:           "tdx",
 		SecretHeaders:  []string{"Authorization"},
+		KeepWarmAhead:  time.Hour, // a day-long JWT: renewed with under an hour left
 		SecretJSONKeys: []string{"password", "WebServicesKey", "BEID"},
 		ModeText: func(p *config.Profile) string {
 			mode := p.Mode

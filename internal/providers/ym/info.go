@@ -3,6 +3,7 @@ package ym
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesame-cli/sesame/internal/providers"
 )
@@ -14,6 +15,8 @@ func (*Provider) Info() providers.Info {
 		SecretHeaders:  []string{"X-SS-ID", "Authorization"},
 		SecretJSONKeys: []string{"Password", "ConsumerSecret", "AccessToken", "SessionId", "BearerToken", "SkypeName"},
 		WindowSettings: []string{"session_ttl"},
+		Paginates:      true,
+		KeepWarmAhead:  3 * time.Minute, // about 12 of its 15 minutes
 		SingleUse: map[string]string{
 			ModeToken: "exchange token not saved: it is single-use, so this session cannot renew; log in with a new token when it ends",
 		},
