@@ -110,32 +110,29 @@ func validName(name string) bool {
 }
 
 // DefaultPath is where the config file lives: flagPath (--config), else
-// $SESAME_CONFIG, else os.UserConfigDir()/sesame/config.yaml (SPEC §1:
-// flag > env > file).
-func DefaultPath(flagPath string) (string, error) {
+// $SESAME_CONFIG (as getenv reads it), else config.yaml in dir() —
+// normally Dir(), os.UserConfigDir()/sesame (SPEC §1: flag > env > file).
+func DefaultPath(flagPath string, getenv func(string) string, dir func() (string, error)) (string, error) {
 	if flagPath != "" {
 		return flagPath, nil
 	}
-	if p := os.Getenv("SESAME_CONFIG"); p != "" {
+	if p := getenv("SESAME_CONFIG"); p != "" {
 		return p, nil
 	}
-	dir, err := Dir()
+	d, err := dir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "config.yaml"), nil
+	return filepath.Join(d, "config.yaml"), nil
 }
 
 // StateDir is the folder the file store's sessions/ and the renewal
-// locks/ live in: the config file's own folder. With no --config and no
-// SESAME_CONFIG that is Dir() (os.UserConfigDir()/sesame), as it always
-// was; with one, sesame needs no user config directory at all (on Windows
-// no %AppData%), and two configs never share sessions.
-func StateDir(flagPath string) (string, error) {
-	p, err := DefaultPath(flagPath)
-	if err != nil {
-		return "", err
-	}
+// locks/ live in: the folder of the config file at p (see DefaultPath).
+// With no --config and no SESAME_CONFIG that is Dir()
+// (os.UserConfigDir()/sesame), as it always was; with one, sesame needs no
+// user config directory at all (on Windows no %AppData%), and two configs
+// never share sessions.
+func StateDir(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", clierr.New(clierr.Unexpected, "cannot resolve the config path %s: %w", p, err)

@@ -191,12 +191,12 @@ func TestStateDir(t *testing.T) {
 	t.Setenv("APPDATA", "")
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("HOME", "")
-	if got, err := StateDir(""); err != nil || got != filepath.Dir(cfg) {
+	if got, err := stateDirOf(""); err != nil || got != filepath.Dir(cfg) {
 		t.Errorf("SESAME_CONFIG: StateDir = %q, %v; want %q", got, err, filepath.Dir(cfg))
 	}
 	t.Setenv("SESAME_CONFIG", "")
 	other := filepath.Join(t.TempDir(), "c.yaml")
-	if got, err := StateDir(other); err != nil || got != filepath.Dir(other) {
+	if got, err := stateDirOf(other); err != nil || got != filepath.Dir(other) {
 		t.Errorf("--config: StateDir = %q, %v; want %q", got, err, filepath.Dir(other))
 	}
 	home := t.TempDir()
@@ -207,7 +207,15 @@ func TestStateDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := StateDir(""); err != nil || got != want {
+	if got, err := stateDirOf(""); err != nil || got != want {
 		t.Errorf("default: StateDir = %q, %v; want Dir() %q", got, err, want)
 	}
+}
+
+func stateDirOf(flagPath string) (string, error) {
+	p, err := DefaultPath(flagPath, os.Getenv, Dir)
+	if err != nil {
+		return "", err
+	}
+	return StateDir(p)
 }

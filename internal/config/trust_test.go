@@ -148,10 +148,10 @@ profiles:
 
 func TestConfigFlagBeatsEnv(t *testing.T) {
 	t.Setenv("SESAME_CONFIG", "/env/config.yaml")
-	if p, _ := DefaultPath("/flag/config.yaml"); p != "/flag/config.yaml" {
+	if p, _ := DefaultPath("/flag/config.yaml", os.Getenv, Dir); p != "/flag/config.yaml" {
 		t.Errorf("flag and env: %s", p)
 	}
-	if p, _ := DefaultPath(""); p != "/env/config.yaml" {
+	if p, _ := DefaultPath("", os.Getenv, Dir); p != "/env/config.yaml" {
 		t.Errorf("env only: %s", p)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
@@ -78,17 +77,7 @@ func (s *Service) ConfigDir() (string, error) {
 // $SESAME_CONFIG, else config.yaml in ConfigDir (SPEC §1: flag > env >
 // file).
 func (s *Service) ConfigPath() (string, error) {
-	if s.d.Flags.ConfigPath != "" {
-		return s.d.Flags.ConfigPath, nil
-	}
-	if p := s.d.Getenv("SESAME_CONFIG"); p != "" {
-		return p, nil
-	}
-	dir, err := s.ConfigDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "config.yaml"), nil
+	return config.DefaultPath(s.d.Flags.ConfigPath, s.d.Getenv, s.ConfigDir)
 }
 
 // StateDir is the folder the file store's sessions/ and the renewal
@@ -99,11 +88,7 @@ func (s *Service) StateDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", clierr.New(clierr.Unexpected, "cannot resolve the config path %s: %w", p, err)
-	}
-	return filepath.Dir(abs), nil
+	return config.StateDir(p)
 }
 
 func (s *Service) loadConfig() (*config.Config, error) {
