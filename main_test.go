@@ -22,7 +22,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/sesame-cli/sesame/cmd"
+	"github.com/sesame-cli/sesame/internal/cmd"
 	"github.com/sesame-cli/sesame/internal/sandbox"
 )
 

@@ -21,7 +21,7 @@ mkdir -p completions manpages
 # Build once, run many: `go run` would compile per call.
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-go build -ldflags "-X github.com/sesame-cli/sesame/cmd.version=${1:-}" -o "$bin/sesame" .
+go build -ldflags "-X github.com/sesame-cli/sesame/internal/cmd.version=${1:-}" -o "$bin/sesame" .
 
 "$bin/sesame" completion bash >completions/sesame.bash
 "$bin/sesame" completion zsh >completions/_sesame

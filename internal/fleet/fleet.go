@@ -264,7 +264,7 @@ func (s *Store) key(kind, name string) string { return s.ns + ":" + kind + ":" +
 // call runs f under the per-call timeout. The call does not watch ctx
 // for cancellation, only its own deadline: watching it would make the
 // caller arm its Ctrl-C handler (about a millisecond of a `token show`,
-// see cmd/interrupt.go) for a call that lasts at most s.timeout anyway. A
+// see internal/cmd/interrupt.go) for a call that lasts at most s.timeout anyway. A
 // ctx already ended stops the call before it starts; waits between calls
 // (Clock.Sleep) do watch ctx.
 func (s *Store) call(ctx context.Context, what string, f func(ctx context.Context) error) error {

@@ -16,7 +16,7 @@ import (
 
 // lockQuick is how long lock waits before it starts watching ctx. Nearly
 // every lock is free; not calling ctx.Done for those keeps the lazily armed
-// Ctrl-C handler of `token show` unarmed (cmd/interrupt.go).
+// Ctrl-C handler of `token show` unarmed (internal/cmd/interrupt.go).
 const lockQuick = 20 * time.Millisecond
 
 // holder is what the process holding a profile's lock writes in the lock

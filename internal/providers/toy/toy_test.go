@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	sesamecmd "github.com/sesame-cli/sesame/cmd"
+	sesamecmd "github.com/sesame-cli/sesame/internal/cmd"
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"

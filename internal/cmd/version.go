@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Stamped by the release build: -ldflags "-X github.com/sesame-cli/sesame/cmd.version=…".
+// Stamped by the release build: -ldflags "-X github.com/sesame-cli/sesame/internal/cmd.version=…".
 var (
 	version = ""
 	commit  = ""

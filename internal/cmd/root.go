@@ -1,6 +1,9 @@
 // Package cmd is sesame's command line: one file per command, holding its
-// flags, arguments and output. Commands never speak HTTP or touch a keychain
-// themselves; they ask internal/session for sessions.
+// flags, arguments and output. Commands reach a credential only through
+// internal/session (the Service that App builds) and send authenticated
+// requests only through internal/authproxy; they never import a provider,
+// a credential store or the transport. `login <provider>` is built from
+// each provider's Info, so no command names a vendor.
 package cmd
 
 import (
@@ -17,8 +20,8 @@ import (
 	"github.com/sesame-cli/sesame/internal/redact"
 )
 
-// Execute runs sesame and returns the process exit code.
-func Execute() int {
+// Main runs sesame with the process's arguments and returns its exit code.
+func Main() int {
 	return run(newApp(), os.Args[1:])
 }
 
