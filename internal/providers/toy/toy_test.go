@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	sesamecmd "github.com/sesame-cli/sesame/internal/cmd"
 	"github.com/sesame-cli/sesame/internal/clierr"
+	sesamecmd "github.com/sesame-cli/sesame/internal/cmd"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/providertest"
