@@ -33,6 +33,10 @@ type App struct {
 	// --debug), bound by the root command.
 	session.Flags
 
+	// Runner starts child processes (exec, proxy -- CMD, sandbox); nil
+	// means the OS.
+	Runner Runner
+
 	// Providers are the providers sesame knows; nil means the shipped
 	// ones. Tests plug in their own.
 	Providers *session.Registry

@@ -1,7 +1,8 @@
 package cmd
 
 import (
-	"bytes"
+	"fmt"
+	"io"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,8 @@ type world struct {
 	env   map[string]string
 	clock *providertest.Clock
 	urls  map[string]string
+	// runner, when set, records child processes instead of running them.
+	runner Runner
 
 	mu  sync.Mutex
 	mem credstore.Store
@@ -66,9 +69,11 @@ type result struct {
 // run runs sesame with args, stdin reading in.
 func (w *world) run(in string, args ...string) result {
 	w.t.Helper()
-	var out, errOut bytes.Buffer
 	app := newApp()
-	app.IO = &ui.IO{In: strings.NewReader(in), Out: &out, ErrOut: &errOut}
+	io, stdin, out, errOut := ui.Test()
+	stdin.WriteString(in)
+	app.IO = io
+	app.Runner = w.runner
 	app.Now = w.clock.Now
 	env := w.env
 	app.Getenv = func(k string) string { return env[k] }
@@ -108,4 +113,28 @@ func contains(t *testing.T, what, got string, wants ...string) {
 			t.Errorf("%s lacks %q:\n%s", what, w, got)
 		}
 	}
+}
+
+// recorder is a Runner that runs nothing and keeps what it was asked.
+type recorder struct {
+	mu   sync.Mutex
+	runs []recordedRun
+	code int // the exit code each run "returns"
+}
+
+type recordedRun struct {
+	argv, env []string
+	stdin     string
+}
+
+func (r *recorder) Run(argv, env []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	b, _ := io.ReadAll(stdin)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runs = append(r.runs, recordedRun{argv: argv, env: env, stdin: string(b)})
+	fmt.Fprintf(stdout, "ran %s\n", strings.Join(argv, " "))
+	if r.code != 0 {
+		return &passThrough{code: r.code}
+	}
+	return nil
 }

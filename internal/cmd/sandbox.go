@@ -7,12 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
-	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/session"
 
 	"github.com/spf13/cobra"
@@ -196,42 +193,6 @@ sesame's.`,
 			return err
 		},
 	}
-}
-
-// runChild runs argv with env, wired to our streams, forwarding signals, and
-// returns its exit code as a passThrough.
-func runChild(app *App, argv, env []string, stdin io.Reader) error {
-	c := exec.Command(argv[0], argv[1:]...)
-	c.Env = env
-	if stdin == nil {
-		stdin = app.IO.In
-	}
-	c.Stdin, c.Stdout, c.Stderr = stdin, app.IO.Out, app.IO.ErrOut
-	if err := c.Start(); err != nil {
-		// The shell's convention, which scripts test for: 127 for a
-		// command that is not there, 126 for one that cannot be run.
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			return clierr.New(127, "%s: command not found", argv[0])
-		}
-		return clierr.New(126, "cannot run %s: %v", argv[0], err)
-	}
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				_ = c.Process.Signal(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	err := c.Wait()
-	close(done)
-	return exitOf(err)
 }
 
 // selfPath is the sesame binary to run again: the argv[0] that started us

@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -53,4 +54,11 @@ func Width(out io.Writer, tty bool) int {
 		return n
 	}
 	return 80
+}
+
+// Test returns streams for a test: stdin reads in, stdout and stderr are
+// buffers, and none is a terminal (as gh's iostreams.Test).
+func Test() (s *IO, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IO{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
