@@ -25,7 +25,8 @@ type App struct {
 	// their clock instead.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// ConfigDir is sesame's folder (sessions, locks); config.Dir in a
+	// ConfigDir is sesame's default folder (the config file when no
+	// --config or SESAME_CONFIG names one; running proxies); config.Dir in a
 	// real run.
 	ConfigDir func() (string, error)
 

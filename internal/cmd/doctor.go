@@ -120,7 +120,7 @@ the same facts, each with "status": ok, warn or fail.`,
 				}
 			} else {
 				writeDoctor(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rep)
-				writeProxies(app.IO.Out)
+				app.writeProxies(app.IO.Out)
 			}
 			return cfgErr
 		},

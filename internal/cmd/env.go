@@ -21,7 +21,8 @@ type envOptions struct {
 	NoRenew bool
 }
 
-func newEnvCmd(app *App) *cobra.Command {
+// newEnvCmd builds `env`; a test's runF gets the options instead of a run.
+func newEnvCmd(app *App, runF func(*envOptions) error) *cobra.Command {
 	opts := &envOptions{}
 	cmd := &cobra.Command{
 		Use:   "env [PROFILE]",
@@ -53,6 +54,9 @@ and the log never shows them.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Profile = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runEnv(cmd.Context(), app, opts)
 		},

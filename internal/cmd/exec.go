@@ -18,7 +18,8 @@ type execOptions struct {
 	Command []string
 }
 
-func newExecCmd(app *App) *cobra.Command {
+// newExecCmd builds `exec`; a test's runF gets the options instead of a run.
+func newExecCmd(app *App, runF func(*execOptions) error) *cobra.Command {
 	opts := &execOptions{}
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [--redact] -- CMD [ARGS…]",
@@ -52,6 +53,9 @@ base64-encoded, each line of a multi-line secret, and a secret shorter than
 			}
 			if len(opts.Command) == 0 {
 				return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runExec(cmd.Context(), app, opts)
 		},

@@ -50,7 +50,7 @@ The profile is named after the provider unless --profile says otherwise.`,
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
 	}
 	for _, prov := range app.providers().All() {
-		cmd.AddCommand(newLoginProviderCmd(app, prov))
+		cmd.AddCommand(newLoginProviderCmd(app, prov, nil))
 	}
 	return cmd
 }

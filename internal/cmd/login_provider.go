@@ -19,7 +19,8 @@ var sharedLoginFlags = []string{"password-stdin", "key-stdin", "secret-stdin", "
 // newLoginProviderCmd builds `sesame login <provider>` from the provider's
 // Info: its flags, help and validation are the provider's; reading the
 // secret, the store and the messages are runLogin's.
-func newLoginProviderCmd(app *App, prov session.Provider) *cobra.Command {
+// A test's runF gets the options instead of a login.
+func newLoginProviderCmd(app *App, prov session.Provider, runF func(*loginOptions) error) *cobra.Command {
 	info := prov.Info().Login
 	o := &loginOptions{Provider: prov.Name()}
 	strs := map[string]*string{}
@@ -63,6 +64,9 @@ func newLoginProviderCmd(app *App, prov session.Provider) *cobra.Command {
 					}
 					return s.Join(secret, second)
 				}
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return runLogin(cmd.Context(), app, o)
 		},

@@ -326,8 +326,8 @@ type proxyEntry struct {
 	Started string `json:"started"`
 }
 
-func proxiesDir() (string, error) {
-	d, err := config.Dir()
+func (a *App) proxiesDir() (string, error) {
+	d, err := a.Service().ConfigDir()
 	if err != nil {
 		return "", err
 	}
@@ -337,7 +337,7 @@ func proxiesDir() (string, error) {
 // registerProxy leaves a small file naming the running proxy (no token) for
 // status and doctor; the returned func removes it.
 func (a *App) registerProxy(p *config.Profile, lp *liveProxy, socket string) func() {
-	dir, err := proxiesDir()
+	dir, err := a.proxiesDir()
 	if err != nil || os.MkdirAll(dir, 0o700) != nil {
 		return func() {}
 	}
@@ -352,8 +352,8 @@ func (a *App) registerProxy(p *config.Profile, lp *liveProxy, socket string) fun
 
 // runningProxies lists the registered proxies whose process is alive;
 // files of dead ones are removed.
-func runningProxies() []proxyEntry {
-	dir, err := proxiesDir()
+func (a *App) runningProxies() []proxyEntry {
+	dir, err := a.proxiesDir()
 	if err != nil {
 		return nil
 	}
@@ -379,8 +379,8 @@ func runningProxies() []proxyEntry {
 }
 
 // writeProxies prints the running proxies, for status and doctor.
-func writeProxies(w io.Writer) {
-	ps := runningProxies()
+func (a *App) writeProxies(w io.Writer) {
+	ps := a.runningProxies()
 	if len(ps) == 0 {
 		return
 	}

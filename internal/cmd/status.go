@@ -112,7 +112,7 @@ func runStatus(app *App, opts *statusOptions) error {
 	}
 	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
 	writeSharedStatus(app, profiles)
-	writeProxies(app.IO.Out)
+	app.writeProxies(app.IO.Out)
 	return statusExit(name, rows)
 }
 
