@@ -326,10 +326,8 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 			}
 			if s.Token != before {
 				until := "no fixed end"
-				if prov, err := app.providers().Get(p.Provider); err == nil {
-					if t := prov.ValidUntil(s, app.Service().WindowsOf(p)); !t.IsZero() {
-						until = "valid until " + t.UTC().Format(time.RFC3339)
-					}
+				if t := app.Service().ValidUntil(p, s); !t.IsZero() {
+					until = "valid until " + t.UTC().Format(time.RFC3339)
 				}
 				fmt.Fprintf(app.IO.ErrOut, "sesame: keep-warm: renewed %s (%s)\n", p.Name, until)
 			}

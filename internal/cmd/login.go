@@ -173,7 +173,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 	}
 	st2 := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
 	until := "until it is no longer used"
-	if t := prov.ValidUntil(s, app.Service().WindowsOf(p)); !t.IsZero() {
+	if t := app.Service().ValidUntil(p, s); !t.IsZero() {
 		until = "until " + ui.When(t, app.Now())
 	}
 	saved := "secret saved for renewal"

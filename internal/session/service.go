@@ -177,3 +177,14 @@ func (s *Service) Logout(p *config.Profile) error {
 	}
 	return mgr.Logout(p)
 }
+
+// ValidUntil is when sess, a session of p, stops being usable under p's
+// windows; zero when unknown. Every "valid until" sesame prints comes from
+// here, Live.ValidUntil or Status.
+func (s *Service) ValidUntil(p *config.Profile, sess *providers.Session) time.Time {
+	prov, err := s.Provider(p.Provider)
+	if err != nil {
+		return time.Time{}
+	}
+	return prov.ValidUntil(sess, s.WindowsOf(p))
+}
