@@ -9,7 +9,6 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
@@ -42,8 +41,7 @@ type App struct {
 	// ones. Tests plug in their own.
 	Providers *session.Registry
 
-	svc    *session.Service
-	fleets map[string]*fleet.Store
+	svc *session.Service
 	// storeNotice holds auto's fall-back notice until a command succeeds:
 	// login prints it once per profile, others when they finish.
 	storeNotice strings.Builder
@@ -65,7 +63,6 @@ func (a *App) Service() *session.Service {
 			ErrOut:    a.IO.ErrOut,
 			Notice:    &a.storeNotice,
 			Providers: a.Providers,
-			Fleet:     a.fleetStore,
 		})
 	}
 	return a.svc

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,103 +13,8 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
-	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/session"
 )
-
-// fleetStore opens (once per URL and namespace) a shared profile's fleet
-// store. The Redis password and the fleet key come from the environment,
-// never from a flag or the config file.
-func (a *App) fleetStore(p *config.Profile) (*fleet.Store, error) {
-	id := p.Shared.URL + "\x00" + p.Shared.Namespace
-	if fs, ok := a.fleets[id]; ok {
-		return fs, nil
-	}
-	key, err := fleet.ParseKey(a.fleetCredential("SESAME_FLEET_KEY", fleetKeyItem(p.Shared.Namespace)))
-	if err != nil {
-		return nil, fmt.Errorf("profile %s is shared: %w (or save it on this host: sesame fleet set-key)", p.Name, err)
-	}
-	timeout := fleet.DefaultTimeout
-	if d, err := time.ParseDuration(a.Getenv("SESAME_REDIS_TIMEOUT")); err == nil && d > 0 {
-		timeout = d
-	}
-	fs, err := fleet.Open(fleet.Options{
-		URL:       p.Shared.URL,
-		Namespace: p.Shared.Namespace,
-		Password:  a.fleetCredential("SESAME_REDIS_PASSWORD", redisPasswordItem(p.Shared.URL)),
-		CAFile:    a.Service().CAFile(),
-		Key:       key,
-		Timeout:   timeout,
-		Clock:     fleetClock{now: a.Now},
-	})
-	if err != nil {
-		return nil, err
-	}
-	if a.fleets == nil {
-		a.fleets = map[string]*fleet.Store{}
-	}
-	a.fleets[id] = fs
-	return fs, nil
-}
-
-// fleetClock is the app's clock (tests move it) for the times the fleet
-// store writes and compares; its waits between polls are real.
-type fleetClock struct{ now func() time.Time }
-
-func (c fleetClock) Now() time.Time { return c.now() }
-func (c fleetClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Items in the credential store that hold a host's fleet credentials when
-// the environment does not: '+' never starts a profile's item name.
-func fleetKeyItem(ns string) string {
-	if ns == "" {
-		ns = fleet.DefaultNamespace
-	}
-	return "+fleet-key." + itemSafe(ns)
-}
-
-func redisPasswordItem(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "+redis-password"
-	}
-	return "+redis-password." + itemSafe(u.User.Username()+"@"+u.Host)
-}
-
-func itemSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '@' {
-			return r
-		}
-		return '_'
-	}, s)
-}
-
-// fleetCredential is env's value, else the item saved in this host's
-// credential store by fleet set-key / set-redis-password, else "".
-func (a *App) fleetCredential(env, item string) string {
-	if v := a.Getenv(env); v != "" {
-		return v
-	}
-	st, err := a.Service().OpenStore(a.storeKind(nil))
-	if err != nil {
-		return ""
-	}
-	b, err := st.Get(item)
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
 
 func newFleetSetCmd(app *App, use, short, example, what string, item func(args []string) (string, error), check func(string) error) *cobra.Command {
 	o := &loginOptions{}
@@ -154,15 +58,15 @@ func newFleetSetKeyCmd(app *App) *cobra.Command {
 	var ns string
 	cmd := newFleetSetCmd(app, "set-key", "Save the fleet key (SESAME_FLEET_KEY)",
 		"  sesame fleet set-key --secret-stdin < /run/secrets/sesame-fleet-key", "fleet key",
-		func([]string) (string, error) { return fleetKeyItem(ns), nil },
+		func([]string) (string, error) { return session.FleetKeyItem(ns), nil },
 		func(v string) error {
-			if _, err := fleet.ParseKey(v); err != nil {
+			if err := session.ParseFleetKey(v); err != nil {
 				return clierr.New(clierr.Usage, "%s", err.Error())
 			}
 			return nil
 		})
 	cmd.Args = cobra.NoArgs
-	cmd.Flags().StringVar(&ns, "namespace", fleet.DefaultNamespace, "the key namespace (shared.namespace) the key is for")
+	cmd.Flags().StringVar(&ns, "namespace", session.FleetDefaultNamespace, "the key namespace (shared.namespace) the key is for")
 	return cmd
 }
 
@@ -173,7 +77,7 @@ func newFleetSetRedisPasswordCmd(app *App) *cobra.Command {
 			if len(args) != 1 {
 				return "", usageErr("set-redis-password needs the shared URL, as in the profile's shared.url")
 			}
-			return redisPasswordItem(args[0]), nil
+			return session.RedisPasswordItem(args[0]), nil
 		},
 		func(string) error { return nil })
 	cmd.Args = cobra.ExactArgs(1)
@@ -234,7 +138,7 @@ $SESAME_SECRET, or a prompt on a terminal. The current session is kept.`,
 			if err := mgr.PutSharedSecret(cmd.Context(), p, secret); err != nil {
 				return err
 			}
-			fmt.Fprintf(app.IO.ErrOut, "Saved the secret of profile %s in the fleet store %s\n", p.Name, fleet.Redact(p.Shared.URL))
+			fmt.Fprintf(app.IO.ErrOut, "Saved the secret of profile %s in the fleet store %s\n", p.Name, session.RedactRedisURL(p.Shared.URL))
 			return nil
 		},
 	}
@@ -360,12 +264,12 @@ Replace PASSWORD; give the hosts the password in SESAME_REDIS_PASSWORD.`,
 		Example: `  sesame fleet acl | sed "s/PASSWORD/$(openssl rand -hex 24)/" | redis-cli --user admin --askpass`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-consumer reset on >PASSWORD %s\n", strings.Join(fleet.ConsumerRules(ns), " "))
-			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-renewer reset on >PASSWORD %s\n", strings.Join(fleet.RenewerRules(ns), " "))
+			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-consumer reset on >PASSWORD %s\n", strings.Join(session.FleetConsumerRules(ns), " "))
+			fmt.Fprintf(app.IO.Out, "ACL SETUSER sesame-renewer reset on >PASSWORD %s\n", strings.Join(session.FleetRenewerRules(ns), " "))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&ns, "namespace", fleet.DefaultNamespace, "the key namespace (shared.namespace)")
+	cmd.Flags().StringVar(&ns, "namespace", session.FleetDefaultNamespace, "the key namespace (shared.namespace)")
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -26,6 +27,7 @@ type Service struct {
 	http   *transport.Client
 	stores map[string]credstore.Store
 	mgr    *Manager
+	fleets map[string]*fleet.Store
 }
 
 // Config loads the config file (once).

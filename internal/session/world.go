@@ -9,7 +9,6 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
-	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/transport"
@@ -45,8 +44,6 @@ type Deps struct {
 	Notice *strings.Builder
 	// Providers are the providers known; nil means registry.Default().
 	Providers *registry.Registry
-	// Fleet opens a shared profile's fleet store (Manager.Fleet).
-	Fleet func(p *config.Profile) (*fleet.Store, error)
 }
 
 // New builds a Service. Nothing is read or opened until it is needed:
@@ -243,7 +240,7 @@ func (s *Service) Sessions() (*Manager, error) {
 		Windows: s.WindowsOf,
 		LockDir: filepath.Join(dir, "locks"),
 		Now:     s.d.Now,
-		Fleet:   s.d.Fleet,
+		Fleet:   s.FleetStore,
 		Warn:    s.d.ErrOut,
 	}
 	return s.mgr, nil
