@@ -1,7 +1,9 @@
 // Package providers defines what a vendor adapter is: how it logs in, what a
 // session it returns holds, which headers carry that session, and how to tell
-// an expired session from a live one. Each vendor lives in its own package
-// (tdx, ams, ym) and is listed once in providers/registry.
+// an expired session from a live one, and (Info) how generic code should
+// present it: its login command, secret names and expiry knobs. Each vendor
+// lives in its own package (tdx, ams, ym) and is listed once in
+// providers/registry.
 //
 // A provider never touches the credential store or the config file: it gets a
 // profile and a secret, speaks HTTP through the transport it is handed, and

@@ -1,7 +1,11 @@
-// Package session is the one place that turns a profile into a live session:
-// it loads the stored record, checks expiry, takes the per-profile lock,
-// renews with the saved secret, and saves the result. Commands ask it for a
-// session and never talk to a provider or a store themselves.
+// Package session is the only door to a credential. Its Service (service.go,
+// built lazily by New in world.go: config, stores, HTTP client, Manager)
+// resolves the profile a command names, hands out live sessions, logs in
+// and out, and reports status; policy.go holds the one store-choice table
+// and the expiry windows. The Manager loads the stored record, checks
+// expiry, takes the per-profile lock, renews with the saved secret, and
+// saves the result; shared profiles go through the fleet store. Commands
+// ask the Service and never talk to a provider or a store themselves.
 //
 // Many sesame processes renewing the same profile at once make one login
 // between them: the renewal happens under a lock file per profile (go-internal
