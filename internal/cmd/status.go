@@ -193,14 +193,13 @@ func statusExit(name string, rows []statusRow) error {
 // checkStoreKind refuses a --store or SESAME_STORE that names no store
 // once, before any row, instead of an error on every row.
 func (a *App) checkStoreKind() error {
-	kind, from := a.StoreKind, "--store"
-	if kind == "" {
-		kind, from = a.Getenv("SESAME_STORE"), "SESAME_STORE"
-	}
-	if kind == "" || slices.Contains(session.StoreKinds(), kind) {
+	// The explicit choice alone: what the table says with nothing
+	// recorded and no file.
+	c := session.ChooseStore(a.StoreKind, a.Getenv("SESAME_STORE"), "", "")
+	if c.Source == "default" || slices.Contains(session.StoreKinds(), c.Kind) {
 		return nil
 	}
-	return usageErr("%s %q names no credential store: want auto, keyring or file", from, kind)
+	return usageErr("%s %q names no credential store: want auto, keyring or file", c.Source, c.Kind)
 }
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
