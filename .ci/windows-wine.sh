@@ -230,7 +230,7 @@ export SESAME_EXPECT_WINE=1 # internal/wine's test: detection works here
 # Wine keeps a Credential Manager (in its registry): the real-keychain tests
 # of credstore run against it (its 2560-byte limit is not Wine's, though).
 export SESAME_KEYRING_TESTS=1
-pkgs=(./internal/fsretry ./internal/wine ./internal/credstore ./internal/config ./internal/shellenv ./cmd)
+pkgs=(./internal/fsretry ./internal/wine ./internal/credstore ./internal/config ./internal/shellenv ./internal/cmd)
 for p in "${pkgs[@]}"; do
 	name=$(basename "$p")
 	GOTOOLCHAIN=local GOROOT=$patched GOOS=windows GOARCH=amd64 "$patched/bin/go" test -c -o "$work/sesame-$name.test.exe" "$p"

@@ -61,6 +61,9 @@ func TestAPI(t *testing.T) {
 
 func TestCurl(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("the curl testscripts cover curl.exe")
+	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
