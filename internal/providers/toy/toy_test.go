@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,7 @@ func sesame(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 	var out, errOut bytes.Buffer
 	app.IO = &ui.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	app.Getenv = func(k string) string { return env[k] }
+	app.ConfigDir = func() (string, error) { return t.TempDir(), nil }
 	app.Providers = session.NewRegistry(append(session.DefaultRegistry().All(), toy{})...)
 	root := sesamecmd.NewRootCmd(app)
 	root.SetArgs(args)
@@ -162,6 +164,7 @@ func sesame(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 }
 
 func TestLoginSubcommandFromInfo(t *testing.T) {
+	t.Parallel()
 	out, _, err := sesame(t, nil, "login", "toy", "--help")
 	if err != nil {
 		t.Fatal(err)
@@ -184,12 +187,11 @@ func TestLoginSubcommandFromInfo(t *testing.T) {
 func TestLoginAndTokenShow(t *testing.T) {
 	srv := httptest.NewServer(fake())
 	t.Cleanup(srv.Close)
+	t.Parallel()
 	home := t.TempDir()
-	// config.Dir reads the process environment.
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", home+"/.config")
-	t.Setenv("SESAME_CONFIG", home+"/sesame.yaml")
-	env := map[string]string{"SESAME_STORE": "file", "SESAME_PASSWORD": toyKey, "SESAME_CONFIG": home + "/sesame.yaml"}
+	// The file store and locks go beside the config file; nothing comes
+	// from the process environment.
+	env := map[string]string{"SESAME_STORE": "file", "SESAME_PASSWORD": toyKey, "SESAME_CONFIG": filepath.Join(home, "sesame.yaml")}
 
 	_, stderr, err := sesame(t, env, "login", "toy", "--url", srv.URL, "--username", "bob", "--region", "EU")
 	if err != nil {
