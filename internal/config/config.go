@@ -312,34 +312,8 @@ func (c *Config) Save() error {
 	}
 	// A 0600 temp file renamed over the old one, so a reader never sees
 	// half a config.
-	if err := writeAtomic(c.Path, data); err != nil {
+	if err := fsretry.WriteFile(c.Path, data); err != nil {
 		return clierr.New(clierr.Unexpected, "writing config %s: %w", c.Path, err)
 	}
 	return os.Chmod(c.Path, 0o600)
-}
-
-// writeAtomic replaces path with data through a temp file in its folder.
-// The rename is retried while Windows says another sesame is reading the
-// old file (fsretry); elsewhere it is one os.Rename.
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return fsretry.Rename(f.Name(), path)
 }

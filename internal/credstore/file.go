@@ -142,7 +142,7 @@ func (s *fileStore) Set(profile string, data []byte) error {
 		return err
 	}
 	p := filepath.Join(s.dir, name)
-	if err := writeAtomic(s.dir, name, data); err != nil {
+	if err := fsretry.WriteFile(filepath.Join(s.dir, name), data); err != nil {
 		return s.fail("write", p, err)
 	}
 	s.removeTemps(name, staleTemp)
@@ -205,49 +205,6 @@ func (s *fileStore) tighten(path string, have, want fs.FileMode, chmod func(fs.F
 			path, have, want, cause(err), want, path)
 	}
 	fmt.Fprintf(s.warn, "sesame: warning: %s had mode %#o, wider than %#o; changed it to %#o\n", path, have, want, want)
-	return nil
-}
-
-// writeAtomic replaces dir/name with data so that, whatever happens to the
-// process (kill -9, power loss), dir/name is the old content or the new,
-// whole. The temp file is created 0600 by os.CreateTemp, so even a partial
-// one is owner-only, and its name (".NAME.DIGITS.tmp") is never read as a
-// profile. go-internal's renameio does the same minus the folder fsync, and
-// is deprecated; the few lines are clearer here.
-func writeAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	// Without the fsync a crash after the rename can leave an empty file
-	// under the final name (golang.org/issue/22397).
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	// On Windows the rename fails while another process reads the old
-	// file; fsretry waits for it (bounded), as Go's robustio does.
-	if err = fsretry.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Best effort: the new content is in
-	// place either way, and Windows cannot fsync a folder.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 	return nil
 }
 

@@ -83,14 +83,7 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return transport.Sleep(ctx, d)
 }
 
 // Options is what Open needs. Secrets (Password, Key) come from the

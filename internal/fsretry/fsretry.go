@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -89,4 +90,44 @@ func ReadFile(name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(f)
+}
+
+// WriteFile replaces path with data so that, whatever happens to the
+// process (kill -9, power loss), path holds the old content or the new,
+// whole: a temp file in the same folder (0600, named ".NAME.*.tmp"),
+// fsynced, renamed over path (retried while Windows says another process
+// reads the old file), then the folder fsynced, best effort (Windows cannot
+// fsync a folder). The config file and the file store both write this way.
+func WriteFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	// Without the fsync a crash after the rename can leave an empty file
+	// under the final name (golang.org/issue/22397).
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/fleet"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 // FleetStore opens (once per URL and namespace) a shared profile's fleet
@@ -52,14 +53,7 @@ type fleetClock struct{ now func() time.Time }
 
 func (c fleetClock) Now() time.Time { return c.now() }
 func (c fleetClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return transport.Sleep(ctx, d)
 }
 
 // FleetKeyItem and RedisPasswordItem name the items in the credential

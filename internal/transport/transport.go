@@ -91,7 +91,7 @@ func New(o Options) (*Client, error) {
 		o.Retries = 3
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -354,7 +354,10 @@ func backoff(attempt int, ra string) time.Duration {
 	return d
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, whichever comes first: the real
+// sleeper behind every injectable one (transport's retries, the fleet's
+// polls).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
