@@ -24,7 +24,10 @@ done
 home=$(mktemp -d)
 log=$(mktemp)
 trap 'rm -rf "$home" "$log"' EXIT
-export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(go env GOPATH)"
+GOCACHE=$(go env GOCACHE)
+GOMODCACHE=$(go env GOMODCACHE)
+GOPATH=$(go env GOPATH)
+export GOCACHE GOMODCACHE GOPATH
 unset XDG_DATA_HOME # gnome-keyring would write its keyring there instead of $HOME
 
 echo "keyring-tests: gnome-keyring $(gnome-keyring-daemon --version 2>/dev/null | head -n1), HOME=$home"

@@ -49,7 +49,7 @@ if ! have_version; then
 	set +e
 	# GOTOOLCHAIN=local: a goreleaser that needs a newer Go fails at once
 	# instead of trying to download a toolchain.
-	GOTOOLCHAIN=local GOFLAGS= timeout "$budget" go install "github.com/goreleaser/goreleaser/v2@$want" >"$log" 2>&1
+	GOTOOLCHAIN=local GOFLAGS="" timeout "$budget" go install "github.com/goreleaser/goreleaser/v2@$want" >"$log" 2>&1
 	rc=$?
 	set -e
 	if [ "$rc" = 124 ]; then

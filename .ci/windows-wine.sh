@@ -21,7 +21,6 @@
 # $SESAME_WINE_CACHE (default ~/.cache/sesame-wine): the first run is cold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 start=$SECONDS
 
 step() { printf '\n-- wine: %s (%ds)\n' "$*" "$((SECONDS - start))"; }
