@@ -247,7 +247,7 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 		for _, v := range vars {
 			set = append(set, v.Name+"="+v.Value)
 		}
-		return runChild(app, opts.Command, childEnv(vendorFreeEnv(os.Environ()), set...), nil)
+		return runChild(app, opts.Command, nestEnv(vendorFreeEnv(os.Environ()), set...), nil)
 	}
 	if opts.EnvFile != "" {
 		var b strings.Builder
