@@ -167,11 +167,11 @@ func New(o Options) (*Proxy, error) {
 		tok = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return &Proxy{
-		o:      o,
-		origin: &url.URL{Scheme: u.Scheme, Host: u.Host},
-		base:   strings.TrimRight(u.Path, "/"),
-		token:  tok,
-		login:  o.Provider.Info().RefusedPath,
+		o:           o,
+		origin:      &url.URL{Scheme: u.Scheme, Host: u.Host},
+		base:        strings.TrimRight(u.Path, "/"),
+		token:       tok,
+		login:       o.Provider.Info().RefusedPath,
 		bodyVerdict: o.Provider.Info().AuthErrorIn200,
 	}, nil
 }

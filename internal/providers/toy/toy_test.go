@@ -191,7 +191,7 @@ type fakeT struct {
 	msg    string
 }
 
-func (f *fakeT) Helper()                         {}
+func (f *fakeT) Helper()                        {}
 func (f *fakeT) Errorf(format string, a ...any) { f.failed, f.msg = true, fmt.Sprintf(format, a...) }
 func (f *fakeT) Fatalf(format string, a ...any) { f.Errorf(format, a...) }
 
