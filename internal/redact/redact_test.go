@@ -170,10 +170,10 @@ func TestDebugURLAndHeaders(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"https://u:p@h/x?token=abc&PageNumber=2&IsActive=true&q=hello": "https://h/x?token=***&PageNumber=2&IsActive=true&q=***",
-		"https://h/x?apikey=12345":       "https://h/x?apikey=***",
-		"https://h/x?id=12345678901":     "https://h/x?id=***",
-		"https://h/x?flag&empty=":        "https://h/x?flag&empty=",
-		"https://h/Ams/People?sig=a%2Fb": "https://h/Ams/People?sig=***",
+		"https://h/x?apikey=12345":                                     "https://h/x?apikey=***",
+		"https://h/x?id=12345678901":                                   "https://h/x?id=***",
+		"https://h/x?flag&empty=":                                      "https://h/x?flag&empty=",
+		"https://h/Ams/People?sig=a%2Fb":                               "https://h/Ams/People?sig=***",
 	} {
 		if got := DebugURL(in); got != want {
 			t.Errorf("DebugURL(%q) = %q, want %q", in, got, want)
