@@ -30,12 +30,17 @@ profile's API going through an authenticating proxy that sesame runs on
 adds the session's headers on its way to the vendor. sesame's own flags go
 before 'curl'.
 
-  - A URL that starts with / is relative to the profile's API base:
+  - A URL that starts with /, or a word that is not a host name
+    (api/auth/getuser), is a path of the profile's API base:
     {url}/TDWebApi for TDX, the app URL for AMS, {url}/Ams/{ClientID} for YM.
-    URLs on the profile's own origin go through the proxy too.
-  - Any other URL is left as it is and gets nothing from sesame.
-  - curl runs with -q (no ~/.curlrc) and gets only a token for the proxy,
-    valid for this run, in a config it reads from a pipe (-K).
+    URLs on the profile's own origin go through the proxy too. An absolute
+    URL that is the origin of several profiles needs -p (exit 2 without).
+  - Any other URL is left as it is and gets nothing of sesame's.
+  - curl runs with -q (no ~/.curlrc) and no header from sesame: each URL
+    on the proxy carries a capability for this run in its path, and
+    reaches curl in a config it reads from a pipe (-K) at the URL's place,
+    never on its command line. So no other URL, no url = line of your own
+    -K file and no redirect to another origin can receive it.
   - curl follows redirects itself when you ask it to (-L); a redirect within
     the API comes back pointing at the proxy.
   - When the session has expired or the server rejects it, sesame logs in
