@@ -243,7 +243,11 @@ var methodOverrides = []string{"X-Http-Method-Override", "X-Http-Method", "X-Met
 // serve answers r; pth is what may be logged of its path (never the
 // capability, never a query).
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth string, renewals int) {
+	// The path as asked is logged only when it holds no capability.
 	pth = "-"
+	if !p.o.PathToken {
+		pth = r.URL.EscapedPath()
+	}
 	if len(p.hosts) > 0 && !slices.Contains(p.hosts, strings.ToLower(r.Host)) {
 		refuse(w, http.StatusMisdirectedRequest, "this proxy answers to "+p.hosts[0]+" only")
 		return http.StatusMisdirectedRequest, pth, 0
@@ -273,6 +277,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth str
 		return http.StatusBadRequest, pth, 0
 	}
 	pth = clean
+	if p.login != nil && p.login(strings.ToLower(clean)) {
+		// A login path may carry a secret (an exchange token in the path):
+		// the log says what it was, not what it held.
+		pth = "(a login path)"
+	}
 	if len(p.o.AllowMethods) > 0 && !slices.ContainsFunc(p.o.AllowMethods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed (--allow-method)")
 		return http.StatusMethodNotAllowed, pth, 0
