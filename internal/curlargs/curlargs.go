@@ -3,7 +3,10 @@
 // authenticating proxy. It never changes an argument's meaning and decides
 // nothing about credentials: curl never holds one (SPEC §5), so a value
 // mistaken for a URL, or a URL missed, can cost a request its
-// authentication but cannot leak anything.
+// authentication but cannot leak anything. HandOver moves the URLs sesame
+// points at its proxy (whose path carries the run's capability) off the
+// command line into -K configs read at the same place, which curl treats
+// exactly as the URL itself.
 package curlargs
 
 import (
