@@ -63,7 +63,9 @@ func cmdCatcher(ts *testscript.TestScript, neg bool, args []string) {
 
 // vendorplus NAME [rpc200] starts the sandbox fake NAME like `sandbox`, with
 // extra routes under its API base that need any credential header:
-// _big?mb=N streams N MiB, _hang waits until the client goes away. With
+// _big?mb=N streams N MiB, _hang waits until the client goes away,
+// _trickle sends one server-sent event and holds the second until
+// _release is called (a proxy that buffers never shows the first). With
 // rpc200 (AMS), an auth error comes back as HTTP 200 with the rpc exception
 // body, as real AMS servers do.
 func cmdVendorPlus(ts *testscript.TestScript, neg bool, args []string) {
@@ -76,8 +78,31 @@ func cmdVendorPlus(ts *testscript.TestScript, neg bool, args []string) {
 	rpc200 := len(args) > 1 && args[1] == "rpc200"
 	hits := &atomic.Int64{}
 	plusHitsOf.Store(ts, hits)
+	release := make(chan struct{}, 8) // one per _release, one _trickle each
 	h := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/_release"):
+			select {
+			case release <- struct{}{}:
+			default:
+			}
+			io.WriteString(rw, "released\n")
+			return
+		case strings.HasSuffix(r.URL.Path, "/_trickle"):
+			if r.Header.Get("Authorization") == "" && r.Header.Get("X-SS-ID") == "" && r.Header.Get("Session-Header") == "" {
+				rw.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			rw.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(rw, "data: one\n\n")
+			rw.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			io.WriteString(rw, "data: two\n\n")
+			return
 		case strings.HasSuffix(r.URL.Path, "/_big"), strings.HasSuffix(r.URL.Path, "/_hang"):
 			hits.Add(1)
 			if r.Header.Get("Authorization") == "" && r.Header.Get("X-SS-ID") == "" && r.Header.Get("Session-Header") == "" {

@@ -4,13 +4,20 @@
 // proxy's own per-run token, which is worthless anywhere but on this
 // machine's loopback while the proxy runs.
 //
+// Clients prove themselves with the token as "Authorization: Bearer TOKEN"
+// (sesame proxy's clients), or, with Options.PathToken, as the first
+// segment of the URL's path (sesame curl's run: curl then holds no header
+// of sesame's that any other URL could receive).
+//
 // A Proxy forwards to one profile's API origin alone, over sesame's own
 // transport (https, verified TLS, timeouts, --debug redaction). It strips
 // every credential header a client sends and injects the profile's, renews
 // the session once when it expires or the vendor answers with its auth
 // error (replaying a buffered body), streams responses, and refuses the
 // vendor's login paths so that it can never be used to mint or test
-// credentials.
+// credentials. Paths are read once, by CleanPath; the allow-lists and the
+// provider's login-path rule (providers.Info.RefusedPath) judge that
+// reading, and the vendor receives exactly it.
 //
 // It must never: forward to another origin, follow a redirect, pass a
 // vendor's Set-Cookie or session header back to the client, answer with
@@ -30,8 +37,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,7 +59,7 @@ import (
 const MaxReplay = 1 << 20
 
 // peekMax is how much of a small JSON 200 answer is read ahead to let the
-// provider spot an auth error in the body (AMS's rpc exception).
+// provider spot an auth error in the body (Info.AuthErrorIn200).
 const peekMax = 64 << 10
 
 // Headers the proxy sets on its answers.
@@ -80,7 +87,7 @@ type Options struct {
 	Provider providers.Provider
 	Sessions Sessions
 	HTTP     *transport.Client
-	// Windows are the profile's renewal windows (AMS idle, YM TTL).
+	// Windows are the profile's renewal windows (idle time, age).
 	Windows providers.Windows
 	// NoRenew makes an expired or rejected session an error (exit 4)
 	// instead of a login.
@@ -88,6 +95,14 @@ type Options struct {
 	// Token is the secret clients present as "Authorization: Bearer TOKEN";
 	// empty means a fresh random one (see Token).
 	Token string
+	// PathToken makes the token a capability in the URL instead: clients
+	// send http://127.0.0.1:PORT/TOKEN/… and no header (`sesame curl`'s
+	// run, so that curl sends the token to this proxy's URLs alone and to
+	// nothing else — no global header a redirect or another URL could
+	// carry away). The proxy checks the first path segment in constant
+	// time and strips it; same-origin redirects come back with it. A
+	// Bearer header is then not accepted.
+	PathToken bool
 	// AllowMethods, when not empty, are the only methods forwarded.
 	AllowMethods []string
 	// AllowPaths, when not empty, are patterns one of which the request
@@ -112,9 +127,9 @@ type Proxy struct {
 	origin *url.URL // the vendor's API origin: scheme://host[:port]
 	base   string   // the API base path on that origin, e.g. /TDWebApi
 	token  string
-	login  func(normPath string) bool
+	login  func(path string) bool
 	// bodyVerdict is set when the provider reads auth errors from 200
-	// bodies (AMS), so that only then is a body peeked at.
+	// bodies, so that only then is a body peeked at.
 	bodyVerdict bool
 
 	// hosts are the Host values accepted (DNS rebinding); empty accepts
@@ -152,18 +167,30 @@ func New(o Options) (*Proxy, error) {
 		tok = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return &Proxy{
-		o:      o,
-		origin: &url.URL{Scheme: u.Scheme, Host: u.Host},
-		base:   strings.TrimRight(u.Path, "/"),
-		token:  tok,
-		login:  loginPaths(o.Provider.Name()),
-		bodyVerdict: o.Provider.IsAuthError(http.StatusOK, http.Header{"Content-Type": {"application/json"}},
-			[]byte(`{"__is_rpc_exception__":true,"value":{"detailMessage":"Session has expired, please log in again"}}`)),
+		o:           o,
+		origin:      &url.URL{Scheme: u.Scheme, Host: u.Host},
+		base:        strings.TrimRight(u.Path, "/"),
+		token:       tok,
+		login:       o.Provider.Info().RefusedPath,
+		bodyVerdict: o.Provider.Info().AuthErrorIn200,
 	}, nil
 }
 
 // Token is the secret clients must present.
 func (p *Proxy) Token() string { return p.token }
+
+// prefix is what clients put before the vendor's path: "/TOKEN" with
+// PathToken, else nothing.
+func (p *Proxy) prefix() string {
+	if p.o.PathToken {
+		return "/" + p.token
+	}
+	return ""
+}
+
+// URL is the URL on the proxy of a path on the vendor's origin (the
+// capability included with PathToken); addr is the proxy's own origin.
+func (p *Proxy) URL(addr, vendorPath string) string { return addr + p.prefix() + vendorPath }
 
 // BasePath is the API base path clients put after the proxy's address.
 func (p *Proxy) BasePath() string { return p.base }
@@ -191,46 +218,6 @@ func (p *Proxy) Prime(ctx context.Context) error {
 	return err
 }
 
-// loginPaths are the vendor paths that mint or test credentials: the proxy
-// refuses them so that no client can use it as a password oracle or get a
-// session of its own. They are matched against the whole path on the
-// origin, lower-cased and fully unescaped (normPath). TDX's
-// api/auth/getuser only reads who the session is, and stays allowed.
-//
-// The table belongs with each provider; it lives here until the provider
-// interface grows a method for it.
-func loginPaths(provider string) func(string) bool {
-	switch provider {
-	case "tdx":
-		return func(p string) bool {
-			_, rest, ok := strings.Cut(p, "/api/auth")
-			return ok && rest != "/getuser"
-		}
-	case "ams":
-		return func(p string) bool {
-			return strings.Contains(p, "userauthentication") || strings.Contains(p, "loginuser")
-		}
-	case "ym":
-		return func(p string) bool { return strings.Contains(p, "/ams/authenticate") }
-	}
-	return func(string) bool { return false }
-}
-
-// normPath is the path as a lenient server might read it: unescaped until
-// stable, backslashes as slashes, lower-cased, dot segments resolved.
-func normPath(raw string) string {
-	s := raw
-	for i := 0; i < 4; i++ {
-		u, err := url.PathUnescape(s)
-		if err != nil || u == s {
-			break
-		}
-		s = u
-	}
-	s = strings.ReplaceAll(s, `\`, "/")
-	return strings.ToLower(path.Clean("/" + s))
-}
-
 // refuse answers for the proxy itself.
 func refuse(w http.ResponseWriter, code int, msg string) {
 	h := w.Header()
@@ -244,41 +231,82 @@ func refuse(w http.ResponseWriter, code int, msg string) {
 // ServeHTTP checks the caller, then forwards.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	code, renewals := p.serve(w, r)
-	p.logf(r.Method, r.URL.Path, code, time.Since(start), renewals)
+	code, pth, renewals := p.serve(w, r)
+	p.logf(r.Method, pth, code, time.Since(start), renewals)
 }
 
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
+// methodOverrides are the headers some servers (ASP.NET, ServiceStack,
+// Java frameworks) read as the real method: a GET carrying one could be a
+// DELETE at the vendor.
+var methodOverrides = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// serve answers r; pth is what may be logged of its path (never the
+// capability, never a query).
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth string, renewals int) {
+	// The path as asked is logged only when it holds no capability.
+	pth = "-"
+	if !p.o.PathToken {
+		pth = r.URL.EscapedPath()
+	}
 	if len(p.hosts) > 0 && !slices.Contains(p.hosts, strings.ToLower(r.Host)) {
 		refuse(w, http.StatusMisdirectedRequest, "this proxy answers to "+p.hosts[0]+" only")
-		return http.StatusMisdirectedRequest, 0
+		return http.StatusMisdirectedRequest, pth, 0
 	}
 	if r.Method == http.MethodConnect || (r.URL.Host != "" && !slices.Contains(p.hosts, strings.ToLower(r.URL.Host))) {
 		refuse(w, http.StatusForbidden, "forwards to "+p.origin.String()+" only")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, pth, 0
 	}
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(p.o.AllowOrigins, o) {
 		refuse(w, http.StatusForbidden, "requests from web pages (Origin header) are refused")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, pth, 0
 	}
-	if !p.authorized(r.Header.Values("Authorization")) {
+	raw := r.URL.EscapedPath()
+	if p.o.PathToken {
+		var ok bool
+		if raw, ok = p.capability(raw); !ok {
+			refuse(w, http.StatusUnauthorized, "missing or wrong capability: this proxy serves only the URLs sesame handed to its curl")
+			return http.StatusUnauthorized, pth, 0
+		}
+	} else if !p.authorized(r.Header.Values("Authorization")) {
 		refuse(w, http.StatusUnauthorized, "missing or wrong proxy token: send Authorization: Bearer $SESAME_PROXY_TOKEN")
-		return http.StatusUnauthorized, 0
+		return http.StatusUnauthorized, pth, 0
+	}
+	clean, err := CleanPath(raw)
+	if err != nil {
+		refuse(w, http.StatusBadRequest, "path refused: it has "+strings.TrimPrefix(err.Error(), errPath.Error()+"\n")+"; servers read such paths in different ways")
+		return http.StatusBadRequest, pth, 0
+	}
+	pth = clean
+	if p.login != nil && p.login(strings.ToLower(clean)) {
+		// A login path may carry a secret (an exchange token in the path):
+		// the log says what it was, not what it held.
+		pth = "(a login path)"
 	}
 	if len(p.o.AllowMethods) > 0 && !slices.ContainsFunc(p.o.AllowMethods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed (--allow-method)")
-		return http.StatusMethodNotAllowed, 0
+		return http.StatusMethodNotAllowed, pth, 0
 	}
-	if len(p.o.AllowPaths) > 0 && !slices.ContainsFunc(p.o.AllowPaths, func(re *regexp.Regexp) bool { return re.MatchString(r.URL.Path) }) {
+	for _, k := range methodOverrides {
+		if _, ok := r.Header[k]; !ok {
+			continue
+		}
+		if len(p.o.AllowMethods) > 0 {
+			refuse(w, http.StatusForbidden, k+" is refused: it would change the method past --allow-method")
+			return http.StatusForbidden, pth, 0
+		}
+		r.Header.Del(k)
+	}
+	if len(p.o.AllowPaths) > 0 && !slices.ContainsFunc(p.o.AllowPaths, func(re *regexp.Regexp) bool { return re.MatchString(clean) }) {
 		refuse(w, http.StatusForbidden, "path is not allowed (--allow-path)")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, pth, 0
 	}
-	resp, renewals, err := p.Forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
+	target := &url.URL{Path: clean, RawQuery: r.URL.RawQuery}
+	resp, renewals, err := p.Forward(r.Context(), r.Method, target, r.Header, r.Body, r.ContentLength)
 	if err != nil {
 		var re *Refusal
 		if errors.As(err, &re) {
 			refuse(w, re.Code, re.Msg)
-			return re.Code, renewals
+			return re.Code, pth, renewals
 		}
 		p.errorf("%v", err)
 		code := http.StatusBadGateway
@@ -286,7 +314,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
 			code = http.StatusServiceUnavailable
 		}
 		refuse(w, code, err.Error())
-		return code, renewals
+		return code, pth, renewals
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -294,10 +322,45 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
 		h[k] = vs
 	}
 	w.WriteHeader(resp.StatusCode)
+	copyFlushing(w, resp.Body)
+	return resp.StatusCode, pth, renewals
+}
+
+// capability checks, in constant time, that raw starts with /TOKEN/ (or is
+// /TOKEN) and returns the rest of the path.
+func (p *Proxy) capability(raw string) (string, bool) {
+	seg, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	if subtle.ConstantTimeCompare([]byte(seg), []byte(p.token)) != 1 {
+		return "", false
+	}
+	return "/" + rest, true
+}
+
+// copyFlushing copies a vendor's answer to the client as it arrives: each
+// read (at most 32 KiB, whatever the vendor has sent so far) is flushed at
+// once, so event streams, long polls and progress reach the client while
+// they last, and no more than one buffer is ever held.
+func copyFlushing(w http.ResponseWriter, body io.Reader) {
+	rc := http.NewResponseController(w)
 	buf := bufPool.Get().(*[]byte)
-	_, _ = io.CopyBuffer(w, resp.Body, *buf)
-	bufPool.Put(buf)
-	return resp.StatusCode, renewals
+	defer bufPool.Put(buf)
+	for {
+		n, err := body.Read(*buf)
+		if n > 0 {
+			if _, werr := w.Write((*buf)[:n]); werr != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				// The writer cannot flush (a test recorder): copying on
+				// is all there is to do.
+				_, _ = io.CopyBuffer(w, body, *buf)
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -329,6 +392,7 @@ type sessionError struct{ err error }
 func (e *sessionError) Error() string   { return e.err.Error() }
 func (e *sessionError) Unwrap() []error { return []error{e.err, errSession} }
 func sessionErr(err error) error        { return &sessionError{err} }
+
 func (p *Proxy) logf(m, pth string, code int, d time.Duration, renewals int) {
 	if p.o.Log == nil {
 		return
@@ -343,7 +407,8 @@ func (p *Proxy) errorf(format string, args ...any) {
 }
 
 // stripRequest are the client headers never forwarded: credentials (the
-// proxy's token among them) and hop-by-hop headers.
+// proxy's token among them) and hop-by-hop headers (with those the client's
+// Connection header names: dropHopByHop).
 var stripRequest = []string{
 	"Authorization", "Proxy-Authorization", "Cookie", "Session-Header", "X-Ss-Id", "X-App-Id",
 	"Connection", "Proxy-Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
@@ -351,12 +416,26 @@ var stripRequest = []string{
 }
 
 // stripResponse are the vendor headers never passed back: anything that
-// would hand the client a vendor session, CORS grants, hop-by-hop headers.
+// would hand the client a vendor session, CORS grants, hop-by-hop headers
+// (with those the vendor's Connection header names: dropHopByHop).
 var stripResponse = []string{
 	"Set-Cookie", "Set-Cookie2", "Session-Header", "X-Ss-Id", "Authorization", "WWW-Authenticate",
 	"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
 	"Access-Control-Allow-Methods", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
-	"Connection", "Keep-Alive", "Proxy-Authenticate", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// dropHopByHop removes the headers a Connection header names (RFC 9110
+// §7.6.1): they are meant for the hop they came over, not for the next.
+// It runs before the fixed lists, which remove Connection itself.
+func dropHopByHop(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
 }
 
 // Forward sends one request to the vendor with the profile's credentials
@@ -369,18 +448,21 @@ var stripResponse = []string{
 // the session once and, when the body was at most MaxReplay bytes, sends
 // the request again; the caller sees only that second answer.
 func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, int, error) {
-	raw := target.EscapedPath()
-	if raw == "" {
-		raw = "/"
+	// The login rule and the vendor see one and the same path: the one
+	// CleanPath reads (the caller's allow-list saw it too).
+	clean, err := CleanPath(target.EscapedPath())
+	if err != nil {
+		return nil, 0, &Refusal{Code: http.StatusBadRequest, Msg: "path refused: servers read it in different ways (encoded slash, backslash, ';' parameter or double encoding)"}
 	}
-	if p.login(normPath(raw)) {
+	if p.login != nil && p.login(strings.ToLower(clean)) {
 		return nil, 0, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
 	}
-	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: target.Path, RawPath: target.RawPath, RawQuery: target.RawQuery}
+	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: clean, RawQuery: target.RawQuery}
 	h := hdr.Clone()
 	if h == nil {
 		h = http.Header{}
 	}
+	dropHopByHop(h)
 	for _, k := range stripRequest {
 		h.Del(k)
 	}
@@ -456,7 +538,7 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 }
 
 // peek reads the start of a small JSON 200 answer, for providers that
-// report auth errors in such bodies (AMS); the client still gets the whole
+// report auth errors in such bodies; the client still gets the whole
 // body. A large, compressed or non-JSON answer is never held back.
 func (p *Proxy) peek(resp *http.Response) []byte {
 	if !p.bodyVerdict || resp.StatusCode != http.StatusOK {
@@ -481,26 +563,37 @@ func (p *Proxy) peek(resp *http.Response) []byte {
 }
 
 // finish makes a vendor answer fit to hand to a client: no vendor session,
-// no CORS grant, same-origin redirects pointed at the proxy.
+// no CORS grant, no hop-by-hop header, same-origin redirects pointed at the
+// proxy (with the capability, under PathToken). A redirect elsewhere is
+// left as it is: it carries nothing of sesame's.
 func (p *Proxy) finish(resp *http.Response) {
+	dropHopByHop(resp.Header)
 	for _, k := range stripResponse {
 		resp.Header.Del(k)
 	}
-	if loc := resp.Header.Get("Location"); loc != "" && p.self != "" {
-		if u, err := p.origin.Parse(loc); err == nil && strings.EqualFold(u.Scheme, p.origin.Scheme) && strings.EqualFold(u.Host, p.origin.Host) {
-			// A relative Location resolves against the proxy as it is.
-			if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
-				u.Scheme, u.Host = "", ""
-				resp.Header.Set("Location", p.self+u.String())
-			}
-		}
+	loc := resp.Header.Get("Location")
+	if loc == "" || p.self == "" {
+		return
 	}
+	from := p.origin
+	if resp.Request != nil && resp.Request.URL != nil {
+		from = resp.Request.URL
+	}
+	u, err := from.Parse(loc)
+	if err != nil || !strings.EqualFold(u.Scheme, p.origin.Scheme) || !strings.EqualFold(u.Host, p.origin.Host) {
+		return
+	}
+	// Resolved against the request, then made absolute on the proxy: a
+	// relative Location would otherwise resolve against the proxy's URL
+	// and could lose the capability.
+	u.Scheme, u.Host, u.User = "", "", nil
+	resp.Header.Set("Location", p.self+p.prefix()+u.String())
 }
 
 // session is the session to send with: the one held in memory while it is
 // fresh, else the stored one (renewed by the session layer when expired).
 // Reading the store again at least once a minute picks up a session another
-// sesame renewed and keeps AMS's idle clock (LastUsed) moving.
+// sesame renewed and keeps an idle clock (LastUsed) moving.
 func (p *Proxy) session(ctx context.Context, force bool) (*providers.Session, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -548,7 +641,7 @@ func (p *Proxy) renew(ctx context.Context, rejected *providers.Session) (*provid
 
 // backoff refuses to log in again soon after failed logins: 1 s after the
 // first, doubling to 5 minutes, so that a busy client cannot hammer the
-// vendor's login (TDX allows 60 a minute per address) or lock the account.
+// vendor's login (some allow 60 a minute per address) or lock the account.
 func (p *Proxy) backoff(now time.Time) error {
 	if p.fails > 0 && now.Before(p.waitTil) {
 		return sessionErr(fmt.Errorf("%w (not trying again for %s)", p.lastErr, p.waitTil.Sub(now).Round(time.Second)))

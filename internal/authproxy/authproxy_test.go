@@ -1,13 +1,14 @@
 package authproxy
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -144,7 +145,7 @@ func TestGate(t *testing.T) {
 		{"loginadmin", "/api/auth/loginadmin", px.Token(), nil, 403},
 		{"auth", "/api/auth", px.Token(), nil, 403},
 		{"escaped login", "/api/%61uth/login", px.Token(), nil, 403},
-		{"backslash login", `/api\auth\login`, px.Token(), nil, 403},
+		{"backslash login", `/api\auth\login`, px.Token(), nil, 400},
 		{"getuser ok", "/api/auth/getuser", px.Token(), nil, 200},
 		{"ok", "/api/x", px.Token(), nil, 200},
 	}
@@ -312,17 +313,244 @@ func TestAllowListsAndBackoff(t *testing.T) {
 	}
 }
 
-func TestNormPath(t *testing.T) {
+// TestAllowPathOnCleanPath: --allow-path for tickets holds against every
+// form of walking out of it, and the vendor gets exactly the path checked.
+func TestAllowPathOnCleanPath(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"/TDWebApi/api/%2561uth/login": "/tdwebapi/api/auth/login",
-		`/a\b/../c`:                    "/a/c",
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, func(o *Options) {
+		o.AllowPaths = []*regexp.Regexp{regexp.MustCompile(`^/TDWebApi/api/tickets(/|$)`)}
+	})
+	for _, tc := range []struct {
+		path string
+		code int
+		seen string
+	}{
+		{"/TDWebApi/api/tickets/1", 200, "/TDWebApi/api/tickets/1"},
+		{"/TDWebApi/api/tickets/./2", 200, "/TDWebApi/api/tickets/2"},
+		{"/TDWebApi/api/tickets/../people/1", 403, ""},
+		{"/TDWebApi/api/tickets/%2e%2e/people/1", 403, ""},
+		{"/TDWebApi/api/tickets/%2E./people/1", 403, ""},
+		{"/TDWebApi/api/tickets//../people/1", 403, ""},
+		{"/TDWebApi/api/tickets/..%2fpeople/1", 400, ""},
+		{"/TDWebApi/api/tickets/..%5cpeople/1", 400, ""},
+		{"/TDWebApi/api/tickets/%252e%252e/people/1", 400, ""},
+		{"/TDWebApi/api/tickets/..;/people/1", 400, ""},
 	} {
-		if got := normPath(in); got != want {
-			t.Errorf("normPath(%q) = %q, want %q", in, got, want)
+		v.seen.Store(nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+		req.URL.Opaque = tc.path // sent as written, not cleaned by the client
+		req.Header.Set("Authorization", "Bearer "+px.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s: HTTP %d, want %d", tc.path, resp.StatusCode, tc.code)
+		}
+		seen := v.seen.Load()
+		switch {
+		case tc.seen == "" && seen != nil:
+			t.Errorf("%s reached the vendor as %s", tc.path, seen.URL.EscapedPath())
+		case tc.seen != "" && (seen == nil || seen.URL.EscapedPath() != tc.seen):
+			t.Errorf("%s: vendor saw %v, want %s", tc.path, seen, tc.seen)
 		}
 	}
-	_ = url.URL{}
+}
+
+// TestLoginPathsFromProvider: each provider's own RefusedPath, on the
+// cleaned path, whatever form the client writes it in.
+func TestLoginPathsFromProvider(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	for path, code := range map[string]int{
+		"/TDWebApi/api/auth/getuser":              200,
+		"/TDWebApi/api/auth/login":                403,
+		"/TDWebApi/API/Auth/LoginAdmin":           403,
+		"/TDWebApi/api/tickets/../auth/login":     403,
+		"/TDWebApi/api/%61uth/login":              403,
+		"/TDWebApi/api/auth/getuser/../login":     403,
+		"/TDWebApi/api/%2561uth/login":            400,
+		"/TDWebApi/api/auth;jsessionid=1/login":   400,
+		"/TDWebApi//api//auth//login":             403,
+		"/TDWebApi/api/auth/getuser/%2e%2e/login": 403,
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+		req.URL.Opaque = path
+		req.Header.Set("Authorization", "Bearer "+px.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != code {
+			t.Errorf("%s: HTTP %d, want %d", path, resp.StatusCode, code)
+		}
+	}
+}
+
+func TestMethodOverride(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, func(o *Options) { o.AllowMethods = []string{"GET"} })
+	for _, h := range []string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "x-http-method-override"} {
+		v.seen.Store(nil)
+		resp := do(t, "GET", srv.URL+"/TDWebApi/api/tickets/1", px.Token(), nil, map[string]string{h: "DELETE"})
+		if resp.StatusCode != 403 || v.seen.Load() != nil {
+			t.Errorf("%s: DELETE under --allow-method GET: HTTP %d, reached vendor %v", h, resp.StatusCode, v.seen.Load() != nil)
+		}
+	}
+	// Without --allow-method the headers are stripped.
+	px2, srv2 := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	resp := do(t, "GET", srv2.URL+"/TDWebApi/api/tickets/1", px2.Token(), nil, map[string]string{"X-HTTP-Method-Override": "DELETE", "X-Method-Override": "PUT"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d", resp.StatusCode)
+	}
+	for _, h := range methodOverrides {
+		if got := v.seen.Load().Header.Get(h); got != "" {
+			t.Errorf("vendor got %s: %s", h, got)
+		}
+	}
+}
+
+func TestHopByHopBothWays(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "X-Vendor-Hop, keep-alive")
+		w.Header().Set("X-Vendor-Hop", "secret-hop")
+		w.Header().Set("X-Vendor-End", "kept")
+		io.WriteString(w, "ok")
+	})
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	req, _ := http.NewRequest("GET", srv.URL+"/TDWebApi/api/x", nil)
+	req.Header.Set("Authorization", "Bearer "+px.Token())
+	req.Header.Set("Connection", "X-Client-Hop, X-Other")
+	req.Header.Set("X-Client-Hop", "1")
+	req.Header.Set("X-Other", "2")
+	req.Header.Set("X-Client-End", "3")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	seen := v.seen.Load().Header
+	if seen.Get("X-Client-Hop") != "" || seen.Get("X-Other") != "" || seen.Get("X-Client-End") != "3" {
+		t.Errorf("vendor got %v", seen)
+	}
+	if resp.Header.Get("X-Vendor-Hop") != "" || resp.Header.Get("X-Vendor-End") != "kept" {
+		t.Errorf("client got %v", resp.Header)
+	}
+}
+
+// TestStreamsAsItArrives: a vendor that trickles events (server-sent
+// events) holds its second until the client has the first; a proxy that
+// buffered would never deliver the first.
+func TestStreamsAsItArrives(t *testing.T) {
+	t.Parallel()
+	gotFirst := make(chan struct{})
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: one\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-gotFirst:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "data: two\n\n")
+	})
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/TDWebApi/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+px.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Fatalf("first event: %q, %v (the proxy held it back)", line, err)
+	}
+	close(gotFirst)
+	rest, err := io.ReadAll(br)
+	if err != nil || string(rest) != "\ndata: two\n\n" {
+		t.Fatalf("rest: %q, %v", rest, err)
+	}
+}
+
+// TestPathToken: with PathToken the token is the first path segment (and
+// a Bearer header is not accepted); same-origin redirects keep it.
+func TestPathToken(t *testing.T) {
+	t.Parallel()
+	var vendorURL string
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/TDWebApi/abs":
+			w.Header().Set("Location", vendorURL+"/TDWebApi/there?x=1")
+			w.WriteHeader(302)
+		case "/TDWebApi/rel":
+			w.Header().Set("Location", "/TDWebApi/here")
+			w.WriteHeader(302)
+		case "/TDWebApi/sub/relpath":
+			w.Header().Set("Location", "next")
+			w.WriteHeader(302)
+		case "/TDWebApi/away":
+			w.Header().Set("Location", "http://127.0.0.1:1/x")
+			w.WriteHeader(302)
+		default:
+			tdxOK(w, r)
+		}
+	})
+	vendorURL = v.srv.URL
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, func(o *Options) { o.PathToken = true })
+	capURL := px.URL(srv.URL, "")
+	if resp := do(t, "GET", capURL+"/TDWebApi/api/x", "", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("capability: HTTP %d", resp.StatusCode)
+	}
+	if got := v.seen.Load().Header.Get("Authorization"); got != "Bearer tok1" {
+		t.Errorf("vendor got Authorization %q", got)
+	}
+	if got := v.seen.Load().URL.Path; got != "/TDWebApi/api/x" {
+		t.Errorf("vendor got path %q: the capability must be stripped", got)
+	}
+	for _, u := range []string{srv.URL + "/TDWebApi/api/x", srv.URL + "/wrong/TDWebApi/api/x", srv.URL + "/" + px.Token()[:10] + "/TDWebApi/api/x"} {
+		if resp := do(t, "GET", u, px.Token(), nil, nil); resp.StatusCode != 401 {
+			t.Errorf("%s with a Bearer header: HTTP %d, want 401", u, resp.StatusCode)
+		}
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{
+		"/TDWebApi/abs":         capURL + "/TDWebApi/there?x=1",
+		"/TDWebApi/rel":         capURL + "/TDWebApi/here",
+		"/TDWebApi/sub/relpath": capURL + "/TDWebApi/sub/next",
+		"/TDWebApi/away":        "http://127.0.0.1:1/x",
+	} {
+		resp, err := c.Get(capURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("%s: Location %q, want %q", path, got, want)
+		}
+	}
 }
 
 func BenchmarkProxyGET(b *testing.B) {

@@ -36,6 +36,8 @@ type App struct {
 	// Runner starts child processes (exec, proxy -- CMD, sandbox); nil
 	// means the OS.
 	Runner Runner
+	// LookPath finds a program on PATH (curl); nil means exec.LookPath.
+	LookPath func(file string) (string, error)
 
 	// Providers are the providers sesame knows; nil means the shipped
 	// ones. Tests plug in their own.
@@ -45,9 +47,6 @@ type App struct {
 	// storeNotice holds auto's fall-back notice until a command succeeds:
 	// login prints it once per profile, others when they finish.
 	storeNotice strings.Builder
-
-	// curlPrime, when set, checks the session once curl has started.
-	curlPrime func() error
 }
 
 // Service is the session service, the one door to a credential; it is

@@ -75,7 +75,7 @@ func TestCurl(t *testing.T) {
 	r = w.ok("", "curl", "-sS", url+"/TDWebApi/api/auth/getuser")
 	contains(t, "curl absolute", r.out, `"UserName":"alice"`)
 	r = w.run("", "curl", "-sS", "--max-time", "2", "http://127.0.0.1:1/x")
-	contains(t, "curl foreign", r.errOut, "curl sends it no credentials")
+	contains(t, "curl foreign", r.errOut, "curl sends it nothing of sesame's")
 	if strings.Contains(r.out+r.errOut, "Bearer") {
 		t.Errorf("a foreign origin saw the session:\n%s%s", r.out, r.errOut)
 	}

@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/signal"
-	"runtime"
+	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -32,12 +30,17 @@ profile's API going through an authenticating proxy that sesame runs on
 adds the session's headers on its way to the vendor. sesame's own flags go
 before 'curl'.
 
-  - A URL that starts with / is relative to the profile's API base:
+  - A URL that starts with /, or a word that is not a host name
+    (api/auth/getuser), is a path of the profile's API base:
     {url}/TDWebApi for TDX, the app URL for AMS, {url}/Ams/{ClientID} for YM.
-    URLs on the profile's own origin go through the proxy too.
-  - Any other URL is left as it is and gets nothing from sesame.
-  - curl runs with -q (no ~/.curlrc) and gets only a token for the proxy,
-    valid for this run, in a config it reads from a pipe (-K).
+    URLs on the profile's own origin go through the proxy too. An absolute
+    URL that is the origin of several profiles needs -p (exit 2 without).
+  - Any other URL is left as it is and gets nothing of sesame's.
+  - curl runs with -q (no ~/.curlrc) and no header from sesame: each URL
+    on the proxy carries a capability for this run in its path, and
+    reaches curl in a config it reads from a pipe (-K) at the URL's place,
+    never on its command line. So no other URL, no url = line of your own
+    -K file and no redirect to another origin can receive it.
   - curl follows redirects itself when you ask it to (-L); a redirect within
     the API comes back pointing at the proxy.
   - When the session has expired or the server rejects it, sesame logs in
@@ -98,7 +101,11 @@ func splitCurl(app *App, root *cobra.Command, args []string) (curlArgs []string,
 var errNoCurl = clierr.New(clierr.Unexpected, "curl is not on PATH; install it, or give the session to another client: sesame token show --format curl (a curl config for curl -K -), or sesame proxy")
 
 func runCurl(ctx context.Context, app *App, argv []string) error {
-	curlPath, err := exec.LookPath("curl")
+	look := app.LookPath
+	if look == nil {
+		look = exec.LookPath
+	}
+	curlPath, err := look("curl")
 	if err != nil {
 		return errNoCurl
 	}
@@ -107,7 +114,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 	if len(urls) == 0 {
 		// curl --version, --help, or URLs in the caller's own -K config:
 		// nothing for sesame to do, and nothing handed over.
-		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
+		return runCurlChild(app, curlRun{curl: curlPath, argv: a.Argv()})
 	}
 	c, err := app.Config()
 	if err != nil {
@@ -115,28 +122,32 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 	}
 	relative := false
 	for _, u := range urls {
-		if strings.HasPrefix(u, "/") {
+		if isAPIPath(u) {
 			relative = true
 		}
 	}
-	p, err := c.Resolve(app.Profile, func(p *config.Profile) bool {
+	matches := func(p *config.Profile) bool {
 		base, err := app.baseOf(p)
 		if err != nil {
 			return false
 		}
 		for _, u := range urls {
-			if !strings.HasPrefix(u, "/") && origin.Same(u, base) {
+			if !isAPIPath(u) && origin.Same(u, base) {
 				return true
 			}
 		}
 		return false
-	})
+	}
+	if err := ambiguousURL(app, c, matches); err != nil {
+		return err
+	}
+	p, err := c.Resolve(app.Profile, matches)
 	if err != nil {
 		if relative {
 			return err
 		}
 		fmt.Fprintf(app.IO.ErrOut, "sesame: no profile for this request (%v); running curl without credentials\n", firstLine(err.Error()))
-		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
+		return runCurlChild(app, curlRun{curl: curlPath, argv: a.Argv()})
 	}
 	base, err := app.baseOf(p)
 	if err != nil {
@@ -151,172 +162,142 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 	}
 	// The session is read while curl starts (curl's own start-up is most
 	// of a run); if there is none, curl is stopped and sesame's error wins.
-	lp, err := app.listenProxy(p, authproxy.Options{Errors: app.IO.ErrOut, Log: writerOrNil(log)}, "127.0.0.1:0", "")
+	lp, err := app.listenProxy(p, authproxy.Options{Errors: app.IO.ErrOut, Log: writerOrNil(log), PathToken: true}, "127.0.0.1:0", "")
 	if err != nil {
 		return err
 	}
 	defer lp.Close()
-	proxied := 0
+	onProxy := map[int]string{} // URL number → its URL on the proxy
 	for i, u := range urls {
 		switch {
-		case strings.HasPrefix(u, "/"):
-			a.SetURL(i, lp.URL+lp.Proxy.BasePath()+u)
-			proxied++
+		case isAPIPath(u):
+			abs, err := resolveAgainst(base, u)
+			if err != nil {
+				return err
+			}
+			onProxy[i] = proxyURL(lp, abs)
 		case origin.Same(u, base):
-			a.SetURL(i, onProxy(u, lp.URL))
-			proxied++
+			onProxy[i] = proxyURL(lp, u)
 		default:
-			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): curl sends it no credentials\n", showOrigin(u), p.Name, showOrigin(base))
+			fmt.Fprintf(app.IO.ErrOut, "sesame: %s is not the origin of profile %s (%s): curl sends it nothing of sesame's\n", showOrigin(u), p.Name, showOrigin(base))
 		}
 	}
-	if proxied == 0 {
+	if len(onProxy) == 0 {
 		lp.Close()
-		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
+		return runCurlChild(app, curlRun{curl: curlPath, argv: a.Argv()})
 	}
-	app.curlPrime = func() error { return lp.Proxy.Prime(ctx) }
-	return app.runCurlChild(ctx, curlPath, withConfigs(a), curlProxyConfig(lp.Proxy.Token(), app.Getenv))
+	// The proxy's URLs carry its capability: each goes to curl in a -K
+	// config at its own place on the line, never in argv, and curl sends
+	// it to the proxy alone (no header of sesame's that another URL, a
+	// user's url = line or a redirect could receive).
+	argv2, carries := a.HandOver(func(n int) bool { _, ok := onProxy[n]; return ok }, ChildFile)
+	cfgs := make([]string, len(carries))
+	for k, n := range carries {
+		u, ok := onProxy[n]
+		if !ok {
+			u = urls[n] // a URL after "--" moved with its neighbours
+		}
+		cfgs[k] = curlURLConfig(u, app.Getenv)
+	}
+	return runCurlChild(app, curlRun{curl: curlPath, argv: argv2, files: cfgs, started: func() error { return lp.Proxy.Prime(ctx) }})
 }
 
-// onProxy moves a URL of the vendor's origin onto the proxy.
-func onProxy(raw, proxyURL string) string {
+// isAPIPath tells a path of the profile's API from a URL: "/x", and a
+// word whose first segment cannot be a host ("api/auth/getuser",
+// "People"), as `sesame api` reads them. "example.com/x", "localhost:8080"
+// and anything with a scheme are URLs for curl.
+func isAPIPath(u string) bool {
+	if strings.HasPrefix(u, "/") {
+		return true
+	}
+	if strings.Contains(u, "://") || u == "" {
+		return false
+	}
+	first := u
+	if i := strings.IndexAny(first, "/?#"); i >= 0 {
+		first = first[:i]
+	}
+	if first == "" || strings.ContainsAny(first, ".:[]@") || strings.EqualFold(first, "localhost") {
+		return false
+	}
+	// curl's URL globbing ({a,b}, [1-3]) is the user's to keep.
+	return !strings.ContainsAny(u, "{}")
+}
+
+// ambiguousURL refuses an absolute URL that is the origin of several
+// profiles when nothing says which one to use: exit 2, as for a relative
+// path, rather than a run without credentials.
+func ambiguousURL(app *App, c *config.Config, matches func(*config.Profile) bool) error {
+	if app.Profile != "" || app.Getenv("SESAME_PROFILE") != "" {
+		return nil
+	}
+	var names []string
+	for _, n := range c.Names() {
+		if matches(c.Profiles[n]) {
+			names = append(names, n)
+		}
+	}
+	if len(names) < 2 || slices.Contains(names, c.Default) {
+		return nil
+	}
+	return usageErr("this URL is the origin of profiles %s: choose one with -p PROFILE (sesame -p %s curl …), or make one the default: sesame profile use PROFILE", strings.Join(names, ", "), names[0])
+}
+
+// proxyURL moves an absolute URL of the vendor's origin onto the run's
+// proxy, behind its capability.
+func proxyURL(lp *liveProxy, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
 	}
-	pu, _ := url.Parse(proxyURL)
-	u.Scheme, u.Host, u.User = pu.Scheme, pu.Host, nil
-	return u.String()
-}
-
-// withConfigs puts sesame's -K config after each --next too: options after
-// --next start afresh, and each request to the proxy needs the token. The
-// configs are fds 3, 4, … (curlConfigPath).
-func withConfigs(a *curlargs.Args) []string {
-	argv := a.Argv()
-	nexts := a.Nexts()
-	out := make([]string, 0, len(argv)+2*len(nexts))
-	k := 1
-	for i, arg := range argv {
-		out = append(out, arg)
-		if len(nexts) > 0 && nexts[0] == i {
-			nexts = nexts[1:]
-			out = append(out, "-K", curlConfigPath(k))
-			k++
-		}
+	rest := (&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
+	if !strings.HasPrefix(rest, "/") {
+		rest = "/" + rest
 	}
-	return out
+	return lp.Proxy.URL(lp.URL, rest)
 }
 
-// curlConfigPath is where curl reads sesame's n-th config: an inherited
-// pipe on Unix (fd 3+n); on Windows, a temp file (see runCurlChild).
-func curlConfigPath(n int) string { return fmt.Sprintf("/dev/fd/%d", 3+n) }
-
-// curlProxyConfig is all curl gets from sesame: the per-run proxy token,
-// and the proxy's address excluded from any HTTP proxy curl would use.
-func curlProxyConfig(token string, getenv func(string) string) string {
+// curlURLConfig is a config curl reads at a URL's place: the URL on the
+// proxy (with its capability), and the proxy's address kept from any HTTP
+// proxy curl would use.
+func curlURLConfig(u string, getenv func(string) string) string {
 	noProxy := []string{"127.0.0.1", "localhost"}
 	for _, k := range []string{"NO_PROXY", "no_proxy"} {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			noProxy = append(noProxy, v)
 		}
 	}
-	return fmt.Sprintf("header = \"Authorization: Bearer %s\"\nnoproxy = \"%s\"\n", token, curlEscape(strings.Join(noProxy, ",")))
+	return fmt.Sprintf("noproxy = \"%s\"\nurl = \"%s\"\n", curlEscape(strings.Join(noProxy, ",")), curlEscape(u))
 }
 
-// runCurlChild runs curl with -q first (no ~/.curlrc) and, when cfg is set,
-// hands cfg over on pipes (fds 3, 4, … one per -K sesame placed) — or, on
-// Windows, in a 0600 temp file removed as soon as curl exits (its token is
-// worthless once this run's proxy stops). Signals reach curl; its exit code
-// comes back.
-func (a *App) runCurlChild(ctx context.Context, curlPath string, argv []string, cfg string) error {
-	args := []string{"-q"}
-	var extra []*os.File
-	var cleanup []func()
-	defer func() {
-		for _, f := range cleanup {
-			f()
-		}
-	}()
-	if cfg != "" {
-		n := 1
-		for _, s := range argv {
-			if s == curlConfigPath(n) {
-				n++
-			}
-		}
-		args = append(args, "-K", curlConfigPath(0))
-		for i := 0; i < n; i++ {
-			if runtime.GOOS == "windows" {
-				f, err := os.CreateTemp("", "sesame-curl-*")
-				if err != nil {
-					return err
-				}
-				_, werr := f.WriteString(cfg)
-				f.Close()
-				cleanup = append(cleanup, func() { os.Remove(f.Name()) })
-				if werr != nil {
-					return werr
-				}
-				if i == 0 {
-					args[len(args)-1] = f.Name()
-				} else {
-					for j, s := range argv {
-						if s == curlConfigPath(i) {
-							argv[j] = f.Name()
-						}
-					}
-				}
-				continue
-			}
-			r, w, err := os.Pipe()
-			if err != nil {
-				return err
-			}
-			go func() {
-				_, _ = w.WriteString(cfg)
-				w.Close()
-			}()
-			extra = append(extra, r)
-			cleanup = append(cleanup, func() { r.Close() })
-		}
+// curlRun is one run of curl.
+type curlRun struct {
+	curl    string
+	argv    []string
+	files   []string     // configs named by ChildFile(k) in argv
+	started func() error // once curl runs: the session check
+}
+
+// runCurlChild runs curl through the app's Runner with -q first (no
+// ~/.curlrc), the configs as files it reads once, and nothing of sesame's
+// in its environment. Ctrl-C reaches curl from the terminal; its exit
+// code comes back.
+func runCurlChild(app *App, r curlRun) error {
+	err := app.runner().Run(&Child{
+		Argv:              append([]string{r.curl, "-q"}, r.argv...),
+		Env:               childEnv(os.Environ()),
+		Stdin:             app.IO.In,
+		Stdout:            app.IO.Out,
+		Stderr:            app.IO.ErrOut,
+		Files:             r.files,
+		Started:           r.started,
+		TerminalInterrupt: true,
+	})
+	var ce *clierr.Error
+	if errors.As(err, &ce) && (ce.Code == 126 || ce.Code == 127) {
+		return clierr.New(clierr.Unexpected, "%v", ce.Err)
 	}
-	cmd := exec.Command(curlPath, append(args, argv...)...)
-	cmd.Env = childEnv(os.Environ())
-	cmd.ExtraFiles = extra
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.IO.In, a.IO.Out, a.IO.ErrOut
-	if err := cmd.Start(); err != nil {
-		return clierr.New(clierr.Unexpected, "cannot run curl: %v", err)
-	}
-	for _, f := range extra {
-		f.Close() // curl has its copies
-	}
-	if prime := a.curlPrime; prime != nil {
-		a.curlPrime = nil
-		if err := prime(); err != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			return err
-		}
-	}
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				_ = cmd.Process.Signal(s)
-			case <-ctx.Done():
-				// Ctrl-C reached curl from the terminal as well; wait for it.
-				ctx = context.Background()
-			case <-done:
-				return
-			}
-		}
-	}()
-	return exitOf(cmd.Wait())
+	return err
 }
 
 func (a *App) baseOf(p *config.Profile) (string, error) {

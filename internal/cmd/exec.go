@@ -85,7 +85,7 @@ func runExec(ctx context.Context, app *App, opts *execOptions) error {
 			secrets = append(secrets, v.Value)
 		}
 	}
-	env := childEnv(os.Environ(), set...)
+	env := nestEnv(os.Environ(), set...)
 	if !opts.Redact {
 		return runChild(app, opts.Command, env, nil)
 	}

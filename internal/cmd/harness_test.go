@@ -74,6 +74,10 @@ func (w *world) run(in string, args ...string) result {
 	stdin.WriteString(in)
 	app.IO = io
 	app.Runner = w.runner
+	if w.runner != nil {
+		// Nothing really runs: any curl will do, installed or not.
+		app.LookPath = func(string) (string, error) { return "/usr/bin/curl", nil }
+	}
 	app.Now = w.clock.Now
 	env := w.env
 	app.Getenv = func(k string) string { return env[k] }
@@ -125,14 +129,23 @@ type recorder struct {
 type recordedRun struct {
 	argv, env []string
 	stdin     string
+	files     []string
+	started   error // what Child.Started returned
 }
 
-func (r *recorder) Run(argv, env []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	b, _ := io.ReadAll(stdin)
+func (r *recorder) Run(c *Child) error {
+	b, _ := io.ReadAll(c.Stdin)
+	var started error
+	if c.Started != nil {
+		started = c.Started()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.runs = append(r.runs, recordedRun{argv: argv, env: env, stdin: string(b)})
-	fmt.Fprintf(stdout, "ran %s\n", strings.Join(argv, " "))
+	r.runs = append(r.runs, recordedRun{argv: c.Argv, env: c.Env, stdin: string(b), files: c.Files, started: started})
+	if started != nil {
+		return started
+	}
+	fmt.Fprintf(c.Stdout, "ran %s\n", strings.Join(c.Argv, " "))
 	if r.code != 0 {
 		return &passThrough{code: r.code}
 	}

@@ -89,12 +89,12 @@ exits with its code.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
-	f.StringVar(&opts.Socket, "socket", "", "listen on a unix socket at PATH instead (its folder is made 0700)")
+	f.StringVar(&opts.Socket, "socket", "", "listen on a unix socket at PATH instead, in a folder of its own (made 0700; an existing one must be the user's and private already)")
 	f.StringArrayVar(&opts.AllowMethods, "allow-method", nil, "forward only this HTTP method (repeatable), e.g. GET for read-only use")
 	f.StringArrayVar(&opts.AllowPaths, "allow-path", nil, "forward only paths matching this regular expression (repeatable)")
 	f.StringArrayVar(&opts.AllowOrigins, "allow-origin", nil, "accept requests from this web origin (repeatable); others with an Origin header are refused")
 	f.DurationVar(&opts.IdleExit, "idle-exit", 0, "stop after this long without a request (0: never)")
-	f.StringVar(&opts.EnvFile, "env-file", "", "write P_BASE_URL and SESAME_PROXY_TOKEN to this file (0600) instead of stdout")
+	f.StringVar(&opts.EnvFile, "env-file", "", "write P_BASE_URL and SESAME_PROXY_TOKEN to this new 0600 file instead of stdout (never through a link, never over another user's file)")
 	return cmd
 }
 
@@ -158,11 +158,8 @@ func (a *App) listenProxy(p *config.Profile, o authproxy.Options, listen, socket
 	var ln net.Listener
 	lp := &liveProxy{Proxy: px, done: make(chan struct{})}
 	if socket != "" {
-		if err := os.MkdirAll(filepath.Dir(socket), 0o700); err != nil {
-			return nil, usageErr("--socket: %v", err)
-		}
-		if err := os.Chmod(filepath.Dir(socket), 0o700); err != nil {
-			return nil, usageErr("--socket: %v", err)
+		if err := socketDir(filepath.Dir(socket)); err != nil {
+			return nil, err
 		}
 		if ln, err = net.Listen("unix", socket); err != nil {
 			return nil, usageErr("--socket: %v", err)
@@ -247,14 +244,14 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 		for _, v := range vars {
 			set = append(set, v.Name+"="+v.Value)
 		}
-		return runChild(app, opts.Command, childEnv(vendorFreeEnv(os.Environ()), set...), nil)
+		return runChild(app, opts.Command, nestEnv(vendorFreeEnv(os.Environ()), set...), nil)
 	}
 	if opts.EnvFile != "" {
 		var b strings.Builder
 		for _, v := range vars {
 			fmt.Fprintf(&b, "%s=%s\n", v.Name, v.Value)
 		}
-		if err := writeFile0600(opts.EnvFile, b.String()); err != nil {
+		if err := writeEnvFile(opts.EnvFile, b.String()); err != nil {
 			return err
 		}
 		defer os.Remove(opts.EnvFile)
@@ -301,20 +298,63 @@ func vendorFreeEnv(env []string) []string {
 	return out
 }
 
-func writeFile0600(path, data string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// socketDir makes the socket's folder, 0700, or accepts an existing one
+// only when it is the user's own and private already: sesame never changes
+// the mode of a folder it did not make (a shared /tmp would lose its
+// sticky 1777), and never listens where others could reach the socket.
+func socketDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return usageErr("--socket: %v", err)
+	}
+	err := os.Mkdir(dir, 0o700)
+	if err == nil || !os.IsExist(err) {
+		if err != nil {
+			return usageErr("--socket: %v", err)
+		}
+		return nil
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return usageErr("--socket: %v", err)
+	}
+	if why := notPrivateDir(fi); why != "" {
+		return usageErr("--socket: the folder %s %s; give a path in a folder of its own, which sesame makes 0700 (e.g. %s)", dir, why, filepath.Join(dir, "sesame-proxy", "proxy.sock"))
+	}
+	return nil
+}
+
+// writeEnvFile writes the proxy's variables to path, 0600: through a new
+// temp file in the same folder (created exclusively) renamed over path, so
+// that nothing is ever written through a link planted at path. An existing
+// path that is a link, not a regular file, or another user's is refused.
+func writeEnvFile(path, data string) error {
+	if fi, err := os.Lstat(path); err == nil {
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			return usageErr("--env-file %s is a link: refusing to write through it; remove it or choose another path", path)
+		case !fi.Mode().IsRegular():
+			return usageErr("--env-file %s exists and is not a regular file", path)
+		case !ownedByMe(fi):
+			return usageErr("--env-file %s belongs to another user: refusing to replace it", path)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".sesame-env-*")
 	if err != nil {
 		return usageErr("--env-file: %v", err)
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return usageErr("--env-file: %v", err)
+	tmp := f.Name()
+	_, werr := f.WriteString(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
 	}
-	if _, err := f.WriteString(data); err != nil {
-		f.Close()
-		return err
+	if werr == nil {
+		werr = os.Rename(tmp, path)
 	}
-	return f.Close()
+	if werr != nil {
+		os.Remove(tmp)
+		return usageErr("--env-file: %v", werr)
+	}
+	return nil
 }
 
 // proxyEntry is a running proxy as status and doctor show it: never its token.

@@ -3,7 +3,10 @@
 // authenticating proxy. It never changes an argument's meaning and decides
 // nothing about credentials: curl never holds one (SPEC §5), so a value
 // mistaken for a URL, or a URL missed, can cost a request its
-// authentication but cannot leak anything.
+// authentication but cannot leak anything. HandOver moves the URLs sesame
+// points at its proxy (whose path carries the run's capability) off the
+// command line into -K configs read at the same place, which curl treats
+// exactly as the URL itself.
 package curlargs
 
 import (
@@ -92,10 +95,20 @@ func long(name string) (full string, takesValue, ok bool) {
 type Args struct {
 	argv    []string
 	urlIdx  []int // positions of request URLs (positional, --url's value, after --)
+	urlKind []kind
 	nextIdx []int // positions of -: / --next
 	// CACert is the value of the caller's --cacert, if any.
 	CACert string
 }
+
+// kind is where a request URL stands on the line.
+type kind uint8
+
+const (
+	positional kind = iota
+	optionValue
+	afterDashes
+)
 
 // Parse scans argv (the arguments after `sesame curl`).
 func Parse(argv []string) *Args {
@@ -106,6 +119,7 @@ func Parse(argv []string) *Args {
 		case arg == "--":
 			for j := i + 1; j < len(argv); j++ {
 				a.urlIdx = append(a.urlIdx, j)
+				a.urlKind = append(a.urlKind, afterDashes)
 			}
 			return a
 		case strings.HasPrefix(arg, "--"):
@@ -140,6 +154,7 @@ func Parse(argv []string) *Args {
 			}
 		default:
 			a.urlIdx = append(a.urlIdx, i)
+			a.urlKind = append(a.urlKind, positional)
 		}
 	}
 	return a
@@ -149,6 +164,7 @@ func (a *Args) option(name, val string, idx int) {
 	switch name {
 	case "url":
 		a.urlIdx = append(a.urlIdx, idx)
+		a.urlKind = append(a.urlKind, optionValue)
 	case "cacert":
 		a.CACert = val
 	}
@@ -172,3 +188,56 @@ func (a *Args) Argv() []string { return append([]string(nil), a.argv...) }
 // Nexts are the positions of -: / --next, each of which starts a new set of
 // per-request options.
 func (a *Args) Nexts() []int { return append([]int(nil), a.nextIdx...) }
+
+// HandOver moves request URLs off the command line into configs that curl
+// reads with -K at the URL's own place, so that a URL carrying a secret
+// (sesame's proxy capability) is never in curl's argv. hand(n) says
+// whether the n-th URL moves; config(k) names the k-th config. It returns
+// the new argv and, for each config k, the number of the URL it must
+// carry as its `url = ` line.
+//
+// A -K is read where it stands, so each URL keeps its place among the
+// others and its --next group; --url U becomes -K PATH. After "--" no
+// option is read, so when one of the URLs there moves they all do, in
+// order, and the "--" goes.
+func (a *Args) HandOver(hand func(n int) bool, config func(k int) string) (argv []string, carries []int) {
+	moved := map[int]int{} // argv index → URL number
+	dashes := -1
+	for n, idx := range a.urlIdx {
+		if a.urlKind[n] == afterDashes && hand(n) {
+			dashes = idx
+			break
+		}
+	}
+	for n, idx := range a.urlIdx {
+		if hand(n) || (dashes >= 0 && a.urlKind[n] == afterDashes) {
+			moved[idx] = n
+		}
+	}
+	for i := 0; i < len(a.argv); i++ {
+		if n, ok := moved[i]; ok {
+			if a.urlKind[n] == optionValue {
+				argv = argv[:len(argv)-1] // the --url before it
+			}
+			argv = append(argv, "-K", config(len(carries)))
+			carries = append(carries, n)
+			continue
+		}
+		if dashes >= 0 && a.argv[i] == "--" && i < dashes && a.afterDashesFrom(i) {
+			continue
+		}
+		argv = append(argv, a.argv[i])
+	}
+	return argv, carries
+}
+
+// afterDashesFrom reports whether the "--" at i is the one that ends the
+// options (every URL after it is of kind afterDashes).
+func (a *Args) afterDashesFrom(i int) bool {
+	for n, idx := range a.urlIdx {
+		if a.urlKind[n] == afterDashes {
+			return idx == i+1
+		}
+	}
+	return false
+}

@@ -1,7 +1,9 @@
 package curlargs
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -49,5 +51,28 @@ func TestSetURL(t *testing.T) {
 	a.SetURL(0, "http://127.0.0.1:1/x")
 	if got := a.Argv(); !reflect.DeepEqual(got, []string{"-sS", "http://127.0.0.1:1/x", "-o", "f"}) {
 		t.Fatalf("Argv = %q", got)
+	}
+}
+
+func TestHandOver(t *testing.T) {
+	cfg := func(k int) string { return fmt.Sprintf("CFG%d", k) }
+	for _, tc := range []struct {
+		argv    []string
+		hand    []int // URL numbers that move
+		want    []string
+		carries []int
+	}{
+		{[]string{"-sS", "/a"}, []int{0}, []string{"-sS", "-K", "CFG0"}, []int{0}},
+		{[]string{"-sS", "/a", "https://other/x"}, []int{0}, []string{"-sS", "-K", "CFG0", "https://other/x"}, []int{0}},
+		{[]string{"--url", "/a", "-o", "f", "--next", "--ur", "/b"}, []int{0, 1}, []string{"-K", "CFG0", "-o", "f", "--next", "-K", "CFG1"}, []int{0, 1}},
+		{[]string{"-H", "X: y", "--", "https://other/x", "/a"}, []int{1}, []string{"-H", "X: y", "-K", "CFG0", "-K", "CFG1"}, []int{0, 1}},
+		{[]string{"--", "https://other/x"}, nil, []string{"--", "https://other/x"}, nil},
+		{[]string{"/a", "--", "https://other/x"}, []int{0}, []string{"-K", "CFG0", "--", "https://other/x"}, []int{0}},
+	} {
+		a := Parse(tc.argv)
+		got, carries := a.HandOver(func(n int) bool { return slices.Contains(tc.hand, n) }, cfg)
+		if !slices.Equal(got, tc.want) || !slices.Equal(carries, tc.carries) {
+			t.Errorf("%q: got %q %v, want %q %v", tc.argv, got, carries, tc.want, tc.carries)
+		}
 	}
 }

@@ -43,6 +43,23 @@ type Info struct {
 	// renews it; 0 means two minutes (sessions that end on inactivity,
 	// which keep-warm's touch prevents).
 	KeepWarmAhead time.Duration
+	// RefusedPath reports whether the authenticating proxy must refuse a
+	// path because it mints or tests credentials (the login endpoints):
+	// no client of the proxy may use it to get a session of its own or as
+	// a password oracle. It is given the whole path on the API origin,
+	// normalised (decoded once, dot segments resolved, no encoded slash, no
+	// ';' parameter) and lower-cased. A provider with a login path that
+	// leaves it nil fails the conformance suite; one that truly has none
+	// says why in NoRefusedPath instead.
+	RefusedPath func(path string) bool
+	// AuthErrorIn200 says the vendor can report an ended session inside a
+	// 200 JSON answer, so that the proxy peeks at such bodies (bounded)
+	// and asks IsAuthError about them.
+	AuthErrorIn200 bool
+	// NoRefusedPath, when RefusedPath is nil, is the reason the provider
+	// has no path to refuse (the conformance suite requires one or the
+	// other).
+	NoRefusedPath string
 	// AccountFlags are the login flags, after --url, for an account of the
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -24,6 +25,69 @@ var secretHeaders = map[string]bool{
 var secretKeyRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(password|secret|token|key|sessionid|session_id|skypename|beid|accesstoken)`)
 })
+
+// credentialHeaderRE matches header names that, by their words, carry a
+// credential: a user's own X-Api-Key, X-Auth-Token, Private-Token,
+// X-Webhook-Secret… (--debug hides them as it hides sesame's own).
+var credentialHeaderRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(auth|token|key|secret|session|cookie|passw|signature|credential|ss-id)`)
+})
+
+// credentialValueRE matches header values shaped like a credential
+// whatever the header's name.
+var credentialValueRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(bearer|basic|digest|token|negotiate|ntlm|aws4-hmac-sha256)\s+\S`)
+})
+
+// looksSecretHeader reports whether --debug hides the value of header k
+// holding v.
+func looksSecretHeader(k, v string) bool {
+	return secretHeaders[http.CanonicalHeaderKey(k)] || credentialHeaderRE().MatchString(k) || credentialValueRE().MatchString(v)
+}
+
+// DebugURL renders a URL for the --debug log: no user info, and the value
+// of every query parameter hidden but small numbers and booleans
+// (PageNumber=2, IsActive=true), which help debugging and cannot be a
+// credential; a parameter with a secret's name is hidden whatever it holds.
+func DebugURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Mask
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, part := range parts {
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || v == "" {
+				continue
+			}
+			name, _ := url.QueryUnescape(k)
+			if !IsSecretKey(name) && plainValue(v) {
+				continue
+			}
+			parts[i] = k + "=" + Mask
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	return u.String()
+}
+
+// plainValue: a number of at most 9 digits, or a boolean.
+func plainValue(v string) bool {
+	if v == "true" || v == "false" {
+		return true
+	}
+	if len(v) > 9 {
+		return false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // IsSecretHeader reports whether --debug hides the value of header name.
 // Each provider's Info.SecretHeaders must be among them.
@@ -85,7 +149,8 @@ func redactJSON(v any) any {
 }
 
 // Header renders a header block for --debug with credential headers
-// hidden.
+// hidden: sesame's own (IsSecretHeader), any whose name says it carries a
+// credential, and any whose value is shaped like one.
 func (r *Redactor) Header(h http.Header) string {
 	keys := make([]string, 0, len(h))
 	for k := range h {
@@ -95,7 +160,7 @@ func (r *Redactor) Header(h http.Header) string {
 	var b strings.Builder
 	for _, k := range keys {
 		for _, v := range h[k] {
-			if secretHeaders[http.CanonicalHeaderKey(k)] {
+			if looksSecretHeader(k, v) {
 				v = headerValue(v)
 			}
 			b.WriteString("  " + Text(k) + ": " + r.Debug(v) + "\n")

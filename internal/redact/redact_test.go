@@ -165,3 +165,34 @@ func TestDebugBody(t *testing.T) {
 		t.Errorf("JWT: %q", got)
 	}
 }
+
+func TestDebugURLAndHeaders(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://u:p@h/x?token=abc&PageNumber=2&IsActive=true&q=hello": "https://h/x?token=***&PageNumber=2&IsActive=true&q=***",
+		"https://h/x?apikey=12345":                                     "https://h/x?apikey=***",
+		"https://h/x?id=12345678901":                                   "https://h/x?id=***",
+		"https://h/x?flag&empty=":                                      "https://h/x?flag&empty=",
+		"https://h/Ams/People?sig=a%2Fb":                               "https://h/Ams/People?sig=***",
+	} {
+		if got := DebugURL(in); got != want {
+			t.Errorf("DebugURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	h := http.Header{
+		"X-Api-Key":        {"k-123456"},
+		"X-Auth-Token":     {"t-123456"},
+		"X-Webhook-Secret": {"s-123456"},
+		"X-Custom":         {"Bearer b-123456"},
+		"Accept":           {"application/json"},
+	}
+	got := New().Header(h)
+	for _, leak := range []string{"k-123456", "t-123456", "s-123456", "b-123456"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("header dump shows %s:\n%s", leak, got)
+		}
+	}
+	if !strings.Contains(got, "Accept: application/json") {
+		t.Errorf("header dump hides Accept:\n%s", got)
+	}
+}

@@ -11,14 +11,15 @@ import (
 
 // The --debug log: each exchange with every secret hidden by the client's
 // redact.Redactor (registered secrets in all their forms, credential
-// headers, secret JSON members, JWTs) and control characters made visible.
+// headers and any header that looks like a credential, query values, secret
+// JSON members, JWTs) and control characters made visible.
 
 func (c *Client) dumpRequest(req *http.Request, body []byte) {
 	if c.out == nil {
 		return
 	}
 	var b strings.Builder
-	b.WriteString("debug: > " + req.Method + " " + c.secrets.Debug(redact.URL(req.URL.String())) + "\n")
+	b.WriteString("debug: > " + req.Method + " " + c.secrets.Debug(redact.DebugURL(req.URL.String())) + "\n")
 	b.WriteString(c.secrets.Header(req.Header))
 	if len(body) > 0 {
 		b.WriteString("  " + c.secrets.Body(body) + "\n")

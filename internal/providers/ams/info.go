@@ -1,6 +1,8 @@
 package ams
 
 import (
+	"strings"
+
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 )
@@ -12,6 +14,8 @@ func (*Provider) Info() providers.Info {
 		SecretHeaders:  []string{"Authorization", "Session-Header", "Cookie", "Set-Cookie"},
 		SecretJSONKeys: []string{"password", "sessionId", "token"},
 		WindowSettings: []string{"session_idle"},
+		RefusedPath:    refusedPath,
+		AuthErrorIn200: true, // an rpc exception in a 200 (ams.go IsAuthError)
 		ModeText: func(p *config.Profile) string {
 			if p.Option("api", "") == "v3" {
 				return "v3"
@@ -72,4 +76,10 @@ func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
 		r.Options["api"] = "v3"
 	}
 	return r, nil
+}
+
+// refusedPath: v1's credential check (api/v1/userauthentication) and the
+// v2/v3 session login (user/loginUser).
+func refusedPath(p string) bool {
+	return strings.Contains(p, "userauthentication") || strings.Contains(p, "loginuser")
 }

@@ -9,10 +9,12 @@ package providertest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -231,7 +233,8 @@ type Case struct {
 // expires as ValidUntil says; a wrong secret is exit 3 and quoted nowhere.
 func Conformance(t *testing.T, c Case) {
 	t.Run(c.Provider.Name()+"/info", func(t *testing.T) { CheckInfo(t, c.Provider) })
-	srv := httptest.NewServer(c.Fake)
+	rec := NewRecorder(c.Fake)
+	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
 	env := NewEnv(t, c.Clock.Now, nil)
 	w := providers.Windows{Idle: 20 * time.Minute, TTL: 14 * time.Minute}
@@ -242,10 +245,12 @@ func Conformance(t *testing.T, c Case) {
 		}
 		t.Run(c.Provider.Name()+"/"+mode, func(t *testing.T) {
 			p := c.Profile(srv.URL, mode)
+			before := len(rec.All())
 			s, err := c.Provider.Login(context.Background(), env, p, secret)
 			if err != nil {
 				t.Fatalf("login: %v", err)
 			}
+			checkLoginRefused(t, c.Provider, rec.All()[before:], secret)
 			if s.Provider != c.Provider.Name() || s.Token == "" || s.IssuedAt.IsZero() {
 				t.Fatalf("session %+v", s)
 			}
@@ -296,7 +301,7 @@ func Conformance(t *testing.T, c Case) {
 // command that generic code can build (a Parse, flags with help, exclusive
 // groups of flags it declares, none clashing with the flags every login
 // shares), and secret header and key names that redaction hides.
-func CheckInfo(t *testing.T, p providers.Provider) {
+func CheckInfo(t testing.TB, p providers.Provider) {
 	t.Helper()
 	info := p.Info()
 	if info.Name != p.Name() {
@@ -340,9 +345,48 @@ func CheckInfo(t *testing.T, p providers.Provider) {
 			t.Errorf("single-use mode %q is not one of Modes %v", mode, p.Modes())
 		}
 	}
+	switch {
+	case info.RefusedPath == nil && strings.TrimSpace(info.NoRefusedPath) == "":
+		t.Errorf("Info().RefusedPath is nil: declare the login paths the proxy must refuse, or say in NoRefusedPath why there are none")
+	case info.RefusedPath != nil && info.NoRefusedPath != "":
+		t.Errorf("Info() declares both RefusedPath and NoRefusedPath %q", info.NoRefusedPath)
+	}
 	for _, s := range info.WindowSettings {
 		if s != "session_idle" && s != "session_ttl" {
 			t.Errorf("window setting %q: want session_idle or session_ttl", s)
+		}
+	}
+}
+
+// checkLoginRefused: every path a login sent the secret to mints or tests
+// credentials, so the provider's RefusedPath must refuse it (the proxy
+// would otherwise let any client log in through it).
+func checkLoginRefused(t *testing.T, p providers.Provider, login []Exchange, secret string) {
+	t.Helper()
+	refused := p.Info().RefusedPath
+	for _, ex := range login {
+		carries := bytes.Contains(ex.Body, []byte(secret)) || strings.Contains(ex.Path, secret)
+		for _, vs := range ex.Header {
+			for _, v := range vs {
+				if strings.Contains(v, secret) {
+					carries = true
+				}
+				if b, ok := strings.CutPrefix(v, "Basic "); ok {
+					if d, err := base64.StdEncoding.DecodeString(b); err == nil && strings.Contains(string(d), secret) {
+						carries = true
+					}
+				}
+			}
+		}
+		if !carries {
+			continue
+		}
+		if refused == nil {
+			t.Errorf("login sends the secret to %s %s, and Info().RefusedPath is nil: the proxy would let clients log in through it", ex.Method, ex.Path)
+			continue
+		}
+		if path, err := url.PathUnescape(ex.Path); err != nil || !refused(strings.ToLower(path)) {
+			t.Errorf("login sends the secret to %s %s, which Info().RefusedPath does not refuse", ex.Method, ex.Path)
 		}
 	}
 }

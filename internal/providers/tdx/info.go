@@ -1,6 +1,7 @@
 package tdx
 
 import (
+	"strings"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/config"
@@ -13,6 +14,7 @@ func (*Provider) Info() providers.Info {
 		Name:           "tdx",
 		SecretHeaders:  []string{"Authorization"},
 		KeepWarmAhead:  time.Hour, // a day-long JWT: renewed with under an hour left
+		RefusedPath:    refusedPath,
 		SecretJSONKeys: []string{"password", "WebServicesKey", "BEID"},
 		ModeText: func(p *config.Profile) string {
 			mode := p.Mode
@@ -84,4 +86,12 @@ func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
 		r.Options = map[string]string{"sandbox": providers.BoolString(in.Bool("sandbox"))}
 	}
 	return r, nil
+}
+
+// refusedPath: every api/auth endpoint mints or tests a token (login,
+// loginadmin, loginsso), except api/auth/getuser, which only reads who the
+// session is.
+func refusedPath(p string) bool {
+	_, rest, ok := strings.Cut(p, "/api/auth")
+	return ok && rest != "/getuser"
 }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -81,6 +82,8 @@ func (toy) Info() providers.Info {
 	return providers.Info{
 		Name:          "toy",
 		SecretHeaders: []string{"Authorization"},
+		// The login endpoint takes the API key: no proxy client may call it.
+		RefusedPath: func(p string) bool { return p == "/login" || strings.HasPrefix(p, "/login/") },
 		Login: providers.LoginInfo{
 			Use:     "toy --url URL [--region R]",
 			Short:   "Log in to the Toy API",
@@ -144,6 +147,53 @@ func TestConformance(t *testing.T) {
 		Clock:    providertest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
 	})
 }
+
+// TestConformanceNeedsRefusedPath: a provider that declares no login path
+// to refuse, and says no reason, fails the suite.
+func TestConformanceNeedsRefusedPath(t *testing.T) {
+	t.Parallel()
+	var ft fakeT
+	info := toyNoRefusal{}.Info()
+	if info.RefusedPath != nil {
+		t.Fatal("toyNoRefusal declares a RefusedPath")
+	}
+	providertest.CheckInfo(&ft, toyNoRefusal{})
+	if !ft.failed {
+		t.Error("CheckInfo passed a provider with no RefusedPath and no reason")
+	}
+	var ok fakeT
+	providertest.CheckInfo(&ok, toyOptOut{})
+	if ok.failed {
+		t.Errorf("CheckInfo failed a provider that opts out with a reason: %s", ok.msg)
+	}
+}
+
+type toyNoRefusal struct{ toy }
+
+func (toyNoRefusal) Info() providers.Info {
+	i := toy{}.Info()
+	i.RefusedPath = nil
+	return i
+}
+
+type toyOptOut struct{ toy }
+
+func (toyOptOut) Info() providers.Info {
+	i := toyNoRefusal{}.Info()
+	i.NoRefusedPath = "the vendor takes its API key on every call; there is no login endpoint"
+	return i
+}
+
+// fakeT records failures instead of failing the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+func (f *fakeT) Helper()                        {}
+func (f *fakeT) Errorf(format string, a ...any) { f.failed, f.msg = true, fmt.Sprintf(format, a...) }
+func (f *fakeT) Fatalf(format string, a ...any) { f.Errorf(format, a...) }
 
 // sesame runs args in a command tree whose registry holds the shipped
 // providers and toy, with env as its whole environment.

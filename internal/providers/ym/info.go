@@ -15,6 +15,7 @@ func (*Provider) Info() providers.Info {
 		SecretHeaders:  []string{"X-SS-ID", "Authorization"},
 		SecretJSONKeys: []string{"Password", "ConsumerSecret", "AccessToken", "SessionId", "BearerToken", "SkypeName"},
 		WindowSettings: []string{"session_ttl"},
+		RefusedPath:    refusedPath,
 		Paginates:      true,
 		KeepWarmAhead:  3 * time.Minute, // about 12 of its 15 minutes
 		SingleUse: map[string]string{
@@ -193,3 +194,7 @@ func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
 	}
 	return r, nil
 }
+
+// refusedPath: /Ams/Authenticate and its token exchange
+// /Ams/Authenticate/{Token}.
+func refusedPath(p string) bool { return strings.Contains(p, "/ams/authenticate") }
