@@ -122,6 +122,7 @@ func TestScripts(t *testing.T) {
 			"redis":     cmdRedis,
 			"envsubst":  cmdEnvsubst,
 			"sigterm":   cmdSigterm,
+			"fakettl":   cmdFakeTTL,
 		}),
 	})
 }
@@ -235,6 +236,21 @@ func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: expire NAME")
 	}
 	fake(ts, args[0]).Expire()
+}
+
+// fakettl NAME DURATION changes how long the sessions a fake issues from
+// now on last (a tenant's session policy changing).
+func cmdFakeTTL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fakettl NAME DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	f, ok := fake(ts, args[0]).(interface{ SetTTL(time.Duration) })
+	if !ok {
+		ts.Fatalf("%s cannot change its session length", args[0])
+	}
+	f.SetTTL(d)
 }
 
 // stat NAME KEY N asserts a named counter of the fake (see /_sandbox/stats).
