@@ -37,6 +37,7 @@ type TDX struct {
 	live      map[string]bool // tokens issued since the last Expire
 	revoked   map[string]bool // tokens Expire ended
 	issued    map[string]int  // logins per account and second
+	ttlSet    time.Duration   // SetTTL's token life; 0: Options.TTL
 	limited   int             // auth calls answered 429 so far (Options.RateLimited)
 	authCalls int             // auth calls in the current window, for X-RateLimit-Remaining
 	window    time.Time       // end of the current rate-limit window
@@ -64,7 +65,7 @@ func (t *TDX) Name() string { return "tdx" }
 func (t *TDX) SetTTL(d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.opts.TTL = d
+	t.ttlSet = d
 }
 
 // Accounts implements Vendor.
@@ -255,7 +256,7 @@ func (t *TDX) issue(name string) string {
 		Entity:     "2",
 		Partition:  "1001",
 		NotBefore:  now.Unix(),
-		Expires:    now.Add(t.opts.TTL).Unix(),
+		Expires:    now.Add(t.ttl()).Unix(),
 		IssuedAt:   now.Unix(),
 		Issuer:     "TD",
 		Audience:   "https://www.teamdynamix.com/",
@@ -274,9 +275,14 @@ func (t *TDX) issue(name string) string {
 	return tok
 }
 
+// ttl is the life of a token issued now: SetTTL's, else Options.TTL (which
+// never changes once the fake runs: Options is read unlocked).
 func (t *TDX) ttl() time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.ttlSet > 0 {
+		return t.ttlSet
+	}
 	return t.opts.TTL
 }
 
