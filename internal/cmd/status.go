@@ -57,8 +57,9 @@ func newStatusCmd(app *App) *cobra.Command {
 		Use:   "status [PROFILE]",
 		Short: "Show profiles and the state of their sessions",
 		Long: `Show each profile (or one): provider, instance, user, mode, store and whether
-its session is valid, expired or absent. Nothing is renewed. With a PROFILE,
-it exits 4 when that profile has no session it can use or renew. The table is
+its session is valid, expired, rejected (ended by the vendor before its time)
+or absent. Nothing is renewed. With a PROFILE, it exits 4 when that profile
+has no session it can use or renew. The table is
 plain text when stdout is not a terminal or NO_COLOR is set; --json gives the
 same facts for scripts.`,
 		Example: `  sesame status
