@@ -62,7 +62,9 @@ func (*Provider) SecretName(mode string) string {
 // cedarville-university/tdxlib pick one or the other from a sandbox
 // setting; a public 2025 script working on the sandbox posts to
 // https://services.dartmouth.edu/SBTDWebApi/api). A URL that already names
-// the folder, in any case and with or without a trailing slash, is that
+// the folder (TeamDynamix's C# quick-start sample, TDApiHelpers, takes the
+// API base as "[your TeamDynamix domain]/TDWebApi/"), in any case and with
+// or without a trailing slash, is that
 // API; a bare instance URL takes /SBTDWebApi when the profile's sandbox
 // option is set, else /TDWebApi. A URL naming /TDWebApi in a profile that
 // asks for the sandbox is refused (exit 2) rather than guessed.
@@ -130,7 +132,8 @@ var guidRE = sync.OnceValue(func() *regexp.Regexp {
 // IsGUID reports whether s has the shape of a GUID. TeamDynamix types both
 // AdminTokenParameters members, BEID and WebServicesKey, as required Guids
 // (https://solutions.teamdynamix.com/TDWebApi/Home/type/TeamDynamix.Api.Auth.AdminTokenParameters;
-// TeamDynamix's C# samples build them with Guid.Parse), so anything else
+// public C# clients such as clstr/TeamDynamixLib build them with
+// Guid.Parse before logging in), so anything else
 // cannot log in: checking the shape here saves a login (TDX allows 60 a
 // minute per address) spent on a typo.
 func IsGUID(s string) bool { return guidRE().MatchString(strings.TrimSpace(s)) }

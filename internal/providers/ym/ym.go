@@ -516,7 +516,9 @@ func errorCode(rs *responseStatus) string {
 
 // AnswerError reads a YM data answer: a 2xx whose ResponseStatus carries an
 // ErrorCode is the vendor saying the call failed, and its Message is the
-// error the caller must see (Info.AnswerError). The message is cut to one
+// error the caller must see (Info.AnswerError). MemberJunction's YM
+// connector checks every data answer so (CheckResponseError: "YM API error:
+// Message" when ErrorCode is neither None nor empty). The message is cut to one
 // short line; "" when the answer is not such a failure.
 func AnswerError(status int, body []byte) string {
 	if status < 200 || status > 299 {
