@@ -61,12 +61,12 @@ func (*Provider) SecretName(mode string) string {
 // /SBTDWebApi the sandbox, with its own data (public clients such as
 // cedarville-university/tdxlib pick one or the other from a sandbox
 // setting; a public 2025 script working on the sandbox posts to
-// https://services.dartmouth.edu/SBTDWebApi/api). A URL that already names
-// the folder (TeamDynamix's C# quick-start sample, TDApiHelpers, takes the
-// API base as "[your TeamDynamix domain]/TDWebApi/"), in any case and with
-// or without a trailing slash, is that
-// API; a bare instance URL takes /SBTDWebApi when the profile's sandbox
-// option is set, else /TDWebApi. A URL naming /TDWebApi in a profile that
+// https://services.dartmouth.edu/SBTDWebApi/api; TeamDynamix's C#
+// quick-start sample, TDApiHelpers, takes the API base as "[your
+// TeamDynamix domain]/TDWebApi/"). A URL that already names the folder, in
+// any case and with or without a trailing slash, is that API; a bare
+// instance URL takes /SBTDWebApi when the profile's sandbox option is set,
+// else /TDWebApi. A URL naming /TDWebApi in a profile that
 // asks for the sandbox is refused (exit 2) rather than guessed.
 func (*Provider) BaseURL(p *config.Profile) (string, error) {
 	u, err := transport.CheckURL(p.URL)
