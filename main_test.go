@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -122,6 +123,8 @@ func TestScripts(t *testing.T) {
 			"redis":     cmdRedis,
 			"envsubst":  cmdEnvsubst,
 			"sigterm":   cmdSigterm,
+			"fakettl":   cmdFakeTTL,
+			"jwtclaims": cmdJWTClaims,
 		}),
 	})
 }
@@ -235,6 +238,65 @@ func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: expire NAME")
 	}
 	fake(ts, args[0]).Expire()
+}
+
+// fakettl NAME DURATION changes how long the sessions a fake issues from
+// now on last (a tenant's session policy changing).
+func cmdFakeTTL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fakettl NAME DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	f, ok := fake(ts, args[0]).(interface{ SetTTL(time.Duration) })
+	if !ok {
+		ts.Fatalf("%s cannot change its session length", args[0])
+	}
+	f.SetTTL(d)
+}
+
+// jwtclaims FILE NAME… asserts that the JWT in FILE carries exactly these
+// claims, in this order, its times (nbf, exp, iat) whole seconds, and
+// exp − nbf one day.
+func cmdJWTClaims(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: jwtclaims FILE NAME...")
+	}
+	parts := strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), ".")
+	if len(parts) != 3 {
+		ts.Fatalf("%s holds no JWT", args[0])
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	ts.Check(err)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		ts.Fatalf("claims: %v", err)
+	}
+	var names []string
+	times := map[string]int64{}
+	for dec.More() {
+		k, err := dec.Token()
+		ts.Check(err)
+		var v any
+		ts.Check(dec.Decode(&v))
+		name := k.(string)
+		names = append(names, name)
+		if name == "nbf" || name == "exp" || name == "iat" {
+			n, ok := v.(json.Number)
+			i, err := n.Int64()
+			if !ok || err != nil || i > 1e11 {
+				ts.Fatalf("%s = %v: not NumericDate seconds", name, v)
+			}
+			times[name] = i
+		}
+	}
+	if strings.Join(names, " ") != strings.Join(args[1:], " ") {
+		ts.Fatalf("claims %s, want %s", strings.Join(names, " "), strings.Join(args[1:], " "))
+	}
+	if d := times["exp"] - times["nbf"]; d != 86400 {
+		ts.Fatalf("exp - nbf = %d, want 86400", d)
+	}
 }
 
 // stat NAME KEY N asserts a named counter of the fake (see /_sandbox/stats).

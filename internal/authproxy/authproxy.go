@@ -458,6 +458,8 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 		return nil, 0, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
 	}
 	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: clean, RawQuery: target.RawQuery}
+	// A session the vendor ends on this call is recorded with it (no query).
+	ctx = session.WithCall(ctx, method+" "+clean)
 	h := hdr.Clone()
 	if h == nil {
 		h = http.Header{}
@@ -598,11 +600,10 @@ func (p *Proxy) session(ctx context.Context, force bool) (*providers.Session, er
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.o.Now()
-	if !force && p.cur != nil && now.Sub(p.fetched) < time.Minute {
-		until := p.o.Provider.ValidUntil(p.cur, p.o.Windows)
-		if until.IsZero() || now.Before(until) {
-			return p.cur, nil
-		}
+	// The provider's renewal margin holds here too: a token about to end
+	// is not sent (providers.Expired).
+	if !force && p.cur != nil && now.Sub(p.fetched) < time.Minute && !providers.Expired(p.o.Provider, p.cur, p.o.Windows, now, 0) {
+		return p.cur, nil
 	}
 	if err := p.backoff(now); err != nil {
 		return nil, err

@@ -33,6 +33,10 @@ type apiOptions struct {
 	RawFields []string // -f key=value: strings
 	Fields    []string // -F key=value: numbers, true/false/null, @file
 	Paginate  bool
+
+	// answerError reads a vendor failure inside a 2xx answer (the
+	// provider's Info.AnswerError); nil for vendors that have none.
+	answerError func(status int, body []byte) string
 }
 
 // ExitHTTP is `sesame api`'s exit code for an answer with an HTTP error
@@ -170,6 +174,9 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
+	if prov, err := app.Service().Provider(p.Provider); err == nil {
+		opts.answerError = prov.Info().AnswerError
+	}
 	pageSize := 0
 	if opts.Paginate {
 		q := u.Query()
@@ -231,14 +238,21 @@ func apiRequest(ctx context.Context, app *App, px *authproxy.Proxy, method strin
 		io.WriteString(app.IO.Out, b.String())
 	}
 	isJSON := strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "json")
+	// A vendor that reports failures inside a 2xx answer (YM's
+	// ResponseStatus) has its JSON answers read whole, to be checked.
+	checkAnswer := opts.answerError != nil && isJSON && resp.StatusCode < 300
+	answerErr := ""
 	more := false
-	if query != nil || pageSize > 0 || (app.IO.OutTTY && isJSON) {
+	if query != nil || pageSize > 0 || (app.IO.OutTTY && isJSON) || checkAnswer {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONAnswer+1))
 		if err != nil {
 			return false, clierr.New(clierr.Network, "reading the answer from %s: %v", where, err)
 		}
 		if len(data) > maxJSONAnswer {
 			return false, clierr.New(clierr.Unexpected, "the answer from %s is over %d MiB: too large to filter; drop --jq/--paginate and pipe it", where, maxJSONAnswer>>20)
+		}
+		if checkAnswer {
+			answerErr = opts.answerError(resp.StatusCode, data)
 		}
 		var v any
 		jsonErr := json.Unmarshal(data, &v)
@@ -258,7 +272,7 @@ func apiRequest(ctx context.Context, app *App, px *authproxy.Proxy, method strin
 		default:
 			app.IO.Out.Write(data)
 		}
-		if pageSize > 0 && jsonErr == nil && resp.StatusCode < 400 {
+		if pageSize > 0 && jsonErr == nil && resp.StatusCode < 400 && answerErr == "" {
 			more = fullPage(v, pageSize)
 		}
 	} else {
@@ -272,6 +286,11 @@ func apiRequest(ctx context.Context, app *App, px *authproxy.Proxy, method strin
 	}
 	if resp.StatusCode >= 400 {
 		return false, clierr.New(ExitHTTP, "HTTP %d from %s", resp.StatusCode, where)
+	}
+	if answerErr != "" {
+		// The body is on stdout as it came; the vendor's words, which are
+		// its data, reach the terminal without control characters.
+		return false, clierr.New(ExitHTTP, "HTTP %d from %s, but the answer is an error: %s", resp.StatusCode, where, redact.Text(answerErr))
 	}
 	return more, nil
 }

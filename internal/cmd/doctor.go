@@ -352,6 +352,22 @@ func checkSession(p *config.Profile, r statusRow, now time.Time) doctorCheck {
 			return doctorCheck{checkWarn, about + sessionText(r, now)}
 		}
 		return doctorCheck{checkFail, about + "expired " + ui.Relative(r.until, now) + "; log in again: " + relogin}
+	case "rejected":
+		// The session has not reached its end, but the vendor refused it
+		// in use (logged out elsewhere, an admin ended it, the password or
+		// key changed): it is never handed out again.
+		why := about + "the vendor ended this session before its time"
+		if r.Rejected != nil {
+			why += " (at " + r.Rejected.At
+			if r.Rejected.By != "" {
+				why += ", answering " + r.Rejected.By
+			}
+			why += ")"
+		}
+		if r.Secret {
+			return doctorCheck{checkWarn, why + "; the next use logs in again with the saved secret"}
+		}
+		return doctorCheck{checkFail, why + " and it cannot be renewed (the saved secret was refused, or none is saved); log in again: " + relogin}
 	case "none":
 		if r.Secret {
 			return doctorCheck{checkWarn, about + "no session; the next use logs in with the saved secret"}

@@ -45,8 +45,8 @@ func TestLoginFlagsToOptions(t *testing.T) {
 	}{
 		{"tdx", []string{"--url", "https://x.example", "--username", "alice"}, nil,
 			loginOptions{Mode: "user", URL: "https://x.example", Username: "alice"}, ""},
-		{"tdx", []string{"--url", "https://x.example", "--admin", "--beid", "B", "--key-stdin"}, nil,
-			loginOptions{Mode: "admin", URL: "https://x.example", Username: "B", SecretStdin: true}, ""},
+		{"tdx", []string{"--url", "https://x.example", "--admin", "--beid", "df0b5273-d7d4-44a3-9dbb-73a57c2904a9", "--key-stdin"}, nil,
+			loginOptions{Mode: "admin", URL: "https://x.example", Username: "df0b5273-d7d4-44a3-9dbb-73a57c2904a9", SecretStdin: true}, ""},
 		{"tdx", []string{"--url", "u", "--username", "a", "--sandbox"}, nil,
 			loginOptions{Mode: "user", URL: "u", Username: "a", Options: map[string]string{"sandbox": "true"}}, ""},
 		{"tdx", []string{"--admin", "--username", "a"}, nil, loginOptions{}, "two ways to log in"},

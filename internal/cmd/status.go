@@ -23,6 +23,11 @@ type statusOptions struct {
 	JSON    bool
 }
 
+type statusRejected struct {
+	At string `json:"at"`
+	By string `json:"by,omitempty"`
+}
+
 // statusRow is one profile's line; its JSON names are part of the contract.
 type statusRow struct {
 	Profile   string  `json:"profile"`
@@ -31,15 +36,19 @@ type statusRow struct {
 	User      string  `json:"user"`
 	Mode      string  `json:"mode"`
 	Store     string  `json:"store"`
-	State     string  `json:"state"` // valid, expired, none, error
+	State     string  `json:"state"` // valid, expired, rejected, none, error
 	ExpiresAt *string `json:"expires_at"`
 	LastUsed  *string `json:"last_used,omitempty"`
 	Secret    bool    `json:"secret_saved"`
 	Default   bool    `json:"default"`
 	Error     string  `json:"error,omitempty"`
+	// Rejected says when, and to which call, the vendor ended the session
+	// before its time (state "rejected").
+	Rejected *statusRejected `json:"rejected,omitempty"`
 
-	until    time.Time
-	modeText string // Mode for people: the API too when it is not the default
+	until      time.Time
+	rejectedAt time.Time
+	modeText   string // Mode for people: the API too when it is not the default
 }
 
 func newStatusCmd(app *App) *cobra.Command {
@@ -48,8 +57,9 @@ func newStatusCmd(app *App) *cobra.Command {
 		Use:   "status [PROFILE]",
 		Short: "Show profiles and the state of their sessions",
 		Long: `Show each profile (or one): provider, instance, user, mode, store and whether
-its session is valid, expired or absent. Nothing is renewed. With a PROFILE,
-it exits 4 when that profile has no session it can use or renew. The table is
+its session is valid, expired, rejected (ended by the vendor before its time)
+or absent. Nothing is renewed. With a PROFILE, it exits 4 when that profile
+has no session it can use or renew. The table is
 plain text when stdout is not a terminal or NO_COLOR is set; --json gives the
 same facts for scripts.`,
 		Example: `  sesame status
@@ -164,7 +174,7 @@ func sessionStyle(st *ui.Styles, r statusRow) func(string) string {
 		return st.Good
 	case "expired":
 		return st.Warn
-	case "error":
+	case "error", "rejected":
 		return st.Bad
 	}
 	return st.Dim
@@ -184,6 +194,8 @@ func statusExit(name string, rows []statusRow) error {
 		return clierr.New(clierr.NoSession, "profile %s has no session; log in: sesame login %s -p %s", r.Profile, r.Provider, r.Profile)
 	case r.State == "expired" && !r.Secret:
 		return clierr.New(clierr.NoSession, "profile %s: the session has expired and no secret is saved to renew it; log in again: sesame login %s -p %s", r.Profile, r.Provider, r.Profile)
+	case r.State == "rejected" && !r.Secret:
+		return clierr.New(clierr.NoSession, "profile %s: the vendor ended the session and it cannot be renewed; log in again: sesame login %s -p %s", r.Profile, r.Provider, r.Profile)
 	case r.State == "error":
 		return clierr.New(clierr.NoSession, "profile %s: %s", r.Profile, firstLine(r.Error))
 	}
@@ -230,6 +242,14 @@ func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 	if st.Expired {
 		r.State = "expired"
 	}
+	if rj := st.Rejected; rj != nil {
+		r.State = "rejected"
+		r.Rejected = &statusRejected{At: rj.At.UTC().Format(time.RFC3339), By: rj.By}
+		r.rejectedAt = rj.At
+		if !st.SecretRefusedAt.IsZero() {
+			r.Secret = false
+		}
+	}
 	return r
 }
 
@@ -247,6 +267,15 @@ func sessionText(r statusRow, now time.Time) string {
 			renew = ", log in again"
 		}
 		return "expired " + ui.Relative(r.until, now) + renew
+	case "rejected":
+		what := "rejected by the vendor " + ui.Relative(r.rejectedAt, now)
+		if r.Rejected.By != "" {
+			what += " (" + r.Rejected.By + ")"
+		}
+		if r.Secret {
+			return what + ", will renew"
+		}
+		return what + ", log in again"
 	case "error":
 		return "error: " + firstLine(r.Error)
 	}

@@ -64,6 +64,26 @@ type Info struct {
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.
 	AccountFlags func(mode, user string) []string
+
+	// RenewAhead is how long before a session's known end it is renewed
+	// instead of handed out (or, when another process is renewing it,
+	// waited for): a token with less than this left would die in the
+	// caller's hands. TDX: a minute, as tdxlib renews when
+	// exp < now + 60 s (cedarville-university/tdxlib,
+	// tdxlib/tdx_integration.py, _check_auth_exp). 0 means none. Expired
+	// applies it, never more than half of the session's life, so that a
+	// tenant's short sessions are not renewed on every call.
+	RenewAhead time.Duration
+	// SessionLength is how long the vendor documents a fresh session to
+	// last (TDX: a day); 0 when it does not say. `token show --min-valid`
+	// is refused only when neither this nor the longest session a login
+	// has returned could meet it.
+	SessionLength time.Duration
+	// AnswerError, when set, reads a vendor failure inside a successful
+	// (2xx) data answer (YM: a ResponseStatus with an ErrorCode): it
+	// returns the vendor's message, or "" when the answer is not a
+	// failure. `sesame api` exits 7 with it.
+	AnswerError func(status int, body []byte) string
 }
 
 // LoginInfo describes a provider's login subcommand. The generic code adds

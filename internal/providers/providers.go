@@ -155,8 +155,34 @@ func ModeOf(prov Provider, p *config.Profile) string {
 }
 
 // Expired reports whether s must be renewed before it is used at now, given
-// that it must still be valid minValid later.
+// that it must still be valid minValid later. A session within the
+// provider's RenewAhead margin of its end counts as expired (see
+// Info.RenewAhead); Ended is the plain question.
 func Expired(p Provider, s *Session, w Windows, now time.Time, minValid time.Duration) bool {
 	until := p.ValidUntil(s, w)
-	return !until.IsZero() && !now.Add(minValid).Before(until)
+	if until.IsZero() {
+		return false
+	}
+	return !now.Add(minValid + Margin(p, s, until)).Before(until)
+}
+
+// Ended reports whether s has ended at now, with no margin: what status
+// says.
+func Ended(p Provider, s *Session, w Windows, now time.Time) bool {
+	until := p.ValidUntil(s, w)
+	return !until.IsZero() && !now.Before(until)
+}
+
+// Margin is how long before until a session like s is renewed: the
+// provider's RenewAhead, but at most half the session's life (from its
+// issue to until), so that short sessions are used before renewal.
+func Margin(p Provider, s *Session, until time.Time) time.Duration {
+	m := p.Info().RenewAhead
+	if m <= 0 {
+		return 0
+	}
+	if !s.IssuedAt.IsZero() && until.After(s.IssuedAt) {
+		m = min(m, until.Sub(s.IssuedAt)/2)
+	}
+	return m
 }

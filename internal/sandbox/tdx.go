@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,11 +33,14 @@ type TDX struct {
 	opts Options
 	key  []byte
 
-	mu            sync.Mutex
-	revokedBefore time.Time // tokens issued until then were ended by Expire
-	limited       int       // auth calls answered 429 so far (Options.RateLimited)
-	authCalls     int       // auth calls in the current window, for X-RateLimit-Remaining
-	window        time.Time // end of the current rate-limit window
+	mu        sync.Mutex
+	live      map[string]bool // tokens issued since the last Expire
+	revoked   map[string]bool // tokens Expire ended
+	issued    map[string]int  // logins per account and second
+	ttlSet    time.Duration   // SetTTL's token life; 0: Options.TTL
+	limited   int             // auth calls answered 429 so far (Options.RateLimited)
+	authCalls int             // auth calls in the current window, for X-RateLimit-Remaining
+	window    time.Time       // end of the current rate-limit window
 }
 
 // tdxAuthLimit is TeamDynamix's documented limit on api/auth, api/auth/login
@@ -57,6 +60,14 @@ func NewTDX(o Options) *TDX {
 // Name implements Vendor.
 func (t *TDX) Name() string { return "tdx" }
 
+// SetTTL changes the life of the tokens issued from now on (a tenant's
+// session policy changing).
+func (t *TDX) SetTTL(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ttlSet = d
+}
+
 // Accounts implements Vendor.
 func (t *TDX) Accounts() []Account {
 	return []Account{
@@ -69,7 +80,16 @@ func (t *TDX) Accounts() []Account {
 func (t *TDX) Expire() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.revokedBefore = t.opts.now()
+	// Tokens are ended by identity, not by issue time: a real token's
+	// times are whole seconds, and a renewal in the same second as Expire
+	// must still work.
+	if t.revoked == nil {
+		t.revoked = map[string]bool{}
+	}
+	for tok := range t.live {
+		t.revoked[tok] = true
+	}
+	clear(t.live)
 }
 
 func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +99,11 @@ func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/TDWebApi/")
 	if !ok {
-		rest, ok = strings.CutPrefix(r.URL.Path, "/SBTDWebApi/")
+		// The sandbox API: the same fake, counted apart so that tests
+		// can tell which API a client reached.
+		if rest, ok = strings.CutPrefix(r.URL.Path, "/SBTDWebApi/"); ok {
+			t.Add("sandbox_api")
+		}
 	}
 	if !ok {
 		http.NotFound(w, r)
@@ -154,7 +178,7 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 	}
 	var name string
 	if admin {
-		if field("BEID") != TDXBEID || field("WebServicesKey") != TDXWebKey {
+		if !strings.EqualFold(field("BEID"), TDXBEID) || !strings.EqualFold(field("WebServicesKey"), TDXWebKey) {
 			http.Error(w, "Invalid BEID or web services key.", http.StatusUnauthorized)
 			return
 		}
@@ -205,25 +229,73 @@ func (t *TDX) rateLimit(w http.ResponseWriter) bool {
 	return true
 }
 
-// issue signs a JWT shaped like the seed's (iss, aud, nbf, exp, unique_name).
+// issue signs a JWT shaped like a real TeamDynamix token: the claims a
+// public 2025 script published (testdata/wire/tdx/login-2025-token.json),
+// in that order: unique_name, tdx_entity, tdx_partition, nbf, exp, iat
+// (NumericDate seconds), iss "TD", aud "https://www.teamdynamix.com/", and
+// exp − nbf the token's life (a day unless Options.TTL says otherwise).
+//
+// Times are whole seconds, so two logins of one account in one second
+// would get the same token; the fake dates the later ones a second earlier
+// each (as a server clock a little behind would), so that every login
+// gives a new token and a renewal is told from the session it replaces.
 func (t *TDX) issue(name string) string {
-	now := t.opts.now().Add(t.opts.TokenSkew)
-	nonce := make([]byte, 8)
-	_, _ = rand.Read(nonce)
-	header := b64(`{"typ":"JWT","alg":"HS256"}`)
-	claims, _ := json.Marshal(map[string]any{
-		"iss":         "TD",
-		"aud":         "https://www.teamdynamix.com/",
-		"nbf":         now.Unix(),
-		"iat":         now.UnixMilli(), // milliseconds: two logins in one second differ
-		"exp":         now.Add(t.opts.TTL).Unix(),
-		"unique_name": name,
-		"jti":         hex.EncodeToString(nonce),
+	now := t.opts.now().Add(t.opts.TokenSkew).Truncate(time.Second)
+	t.mu.Lock()
+	if t.issued == nil {
+		t.issued = map[string]int{}
+	}
+	k := name + "@" + strconv.FormatInt(now.Unix(), 10)
+	n := t.issued[k]
+	t.issued[k] = n + 1
+	t.mu.Unlock()
+	now = now.Add(-time.Duration(n) * time.Second)
+	header := b64(`{"alg":"HS256","typ":"JWT"}`)
+	claims, _ := json.Marshal(tdxClaims{
+		UniqueName: name,
+		Entity:     "2",
+		Partition:  "1001",
+		NotBefore:  now.Unix(),
+		Expires:    now.Add(t.ttl()).Unix(),
+		IssuedAt:   now.Unix(),
+		Issuer:     "TD",
+		Audience:   "https://www.teamdynamix.com/",
 	})
 	signing := header + "." + b64(string(claims))
 	mac := hmac.New(sha256.New, t.key)
 	mac.Write([]byte(signing))
-	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	tok := signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	t.mu.Lock()
+	if t.live == nil {
+		t.live = map[string]bool{}
+	}
+	t.live[tok] = true
+	delete(t.revoked, tok)
+	t.mu.Unlock()
+	return tok
+}
+
+// ttl is the life of a token issued now: SetTTL's, else Options.TTL (which
+// never changes once the fake runs: Options is read unlocked).
+func (t *TDX) ttl() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ttlSet > 0 {
+		return t.ttlSet
+	}
+	return t.opts.TTL
+}
+
+// tdxClaims are a TeamDynamix JWT's claims, in the vendor's order.
+type tdxClaims struct {
+	UniqueName string `json:"unique_name"`
+	Entity     string `json:"tdx_entity"`
+	Partition  string `json:"tdx_partition"`
+	NotBefore  int64  `json:"nbf"`
+	Expires    int64  `json:"exp"`
+	IssuedAt   int64  `json:"iat"`
+	Issuer     string `json:"iss"`
+	Audience   string `json:"aud"`
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -250,22 +322,18 @@ func (t *TDX) authorize(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if err != nil {
 		return fail()
 	}
-	var c struct {
-		Exp  int64  `json:"exp"`
-		IAT  int64  `json:"iat"`
-		Name string `json:"unique_name"`
-	}
+	var c tdxClaims
 	if json.Unmarshal(raw, &c) != nil {
 		return fail()
 	}
 	now := t.opts.now()
 	t.mu.Lock()
-	before := t.revokedBefore
+	revoked := t.revoked[tok]
 	t.mu.Unlock()
-	if now.Unix() >= c.Exp || (!before.IsZero() && !time.UnixMilli(c.IAT).After(before)) {
+	if now.Unix() >= c.Expires || revoked {
 		return fail()
 	}
-	return c.Name, true
+	return c.UniqueName, true
 }
 
 func (t *TDX) getUser(w http.ResponseWriter, r *http.Request) {

@@ -53,6 +53,9 @@ type wireFixture struct {
 		Body      string   `json:"body"`
 		Headers   []string `json:"headers"`
 		ResetDate bool     `json:"reset_date"`
+		// Claims: the fake's JWT carries the fixture JWT's claims, in
+		// its order, of the same JSON types, with the same exp − nbf.
+		Claims bool `json:"claims"`
 	} `json:"shape"`
 	AdapterAnyRequest bool   `json:"adapter_any_request"`
 	Secret            string `json:"secret"`
@@ -68,6 +71,9 @@ type wireFixture struct {
 		Contains     string            `json:"contains"`
 		AuthError    bool              `json:"auth_error"`
 		FirstWait    string            `json:"first_wait"`
+		// AnswerError: the provider's Info.AnswerError reads the answer
+		// as a failure whose words contain this.
+		AnswerError string `json:"answer_error"`
 	} `json:"expect"`
 }
 
@@ -162,6 +168,16 @@ func provider(vendor string) providers.Provider {
 func replayAdapter(t *testing.T, vendor string, w *wireFixture) {
 	v := adapterValues()
 	pr := provider(vendor)
+	if w.Expect.AnswerError != "" {
+		f := pr.Info().AnswerError
+		if f == nil {
+			t.Fatalf("%s has no Info.AnswerError", vendor)
+		}
+		if got := f(w.Response.Status, []byte(v.fill(w.Response.Body))); !strings.Contains(got, w.Expect.AnswerError) {
+			t.Fatalf("AnswerError = %q, want it to say %q", got, w.Expect.AnswerError)
+		}
+		return
+	}
 	if w.Expect.AuthError {
 		checkDataCall(t, vendor, pr, w, v)
 		return
@@ -265,6 +281,10 @@ func adapterProfile(vendor, url string, w *wireFixture, v placeholders) (*config
 	}
 	switch vendor {
 	case "tdx":
+		// A fixture of the sandbox API: the profile URL names its folder.
+		if folder, _, _ := strings.Cut(strings.TrimPrefix(w.Request.Path, "/"), "/"); folder == tdx.SandboxFolder {
+			url += "/" + folder
+		}
 		return &config.Profile{Name: "w", Provider: "tdx", URL: url, Mode: tdx.ModeUser, Username: v["user"]}, secret
 	case "ams":
 		return &config.Profile{Name: "w", Provider: "ams", URL: url + "/" + v["app"], Mode: ams.ModeV2, Username: v["user"]}, secret
@@ -342,6 +362,9 @@ func replayFake(t *testing.T, vendor string, w *wireFixture) {
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
+	if strings.Contains(w.Request.Headers["X-SS-ID"], "{{session}}") {
+		v["session"] = fakeSession(t, srv.URL)
+	}
 	req, err := http.NewRequest(w.Request.Method, srv.URL+v.fill(w.Request.Path), strings.NewReader(v.fill(w.Request.Body)))
 	if err != nil {
 		t.Fatal(err)
@@ -385,6 +408,11 @@ func replayFake(t *testing.T, vendor string, w *wireFixture) {
 		if !jwtRE.Match(bytes.TrimSpace(body)) {
 			t.Errorf("fake's body is not a JWT: %s", body)
 		}
+		if w.Shape.Claims {
+			if why := claimsMismatch(w.Response.Body, string(bytes.TrimSpace(body))); why != "" {
+				t.Errorf("fake's JWT differs from the vendor's: %s", why)
+			}
+		}
 	case wantMT == "application/json":
 		var want, got any
 		if err := json.Unmarshal([]byte(v.fill(w.Response.Body)), &want); err != nil {
@@ -397,6 +425,93 @@ func replayFake(t *testing.T, vendor string, w *wireFixture) {
 			t.Errorf("fake's body differs in shape from the vendor's: %s\nvendor: %s\nfake:   %s", why, w.Response.Body, body)
 		}
 	}
+}
+
+// fakeSession logs the fake YM's member in and returns the SessionId.
+func fakeSession(t *testing.T, base string) string {
+	t.Helper()
+	body := `{"ClientID": ` + strconv.Itoa(sandbox.YMClientID) + `, "UserType": "Member", "Username": "` + sandbox.YMUser + `", "Password": "` + sandbox.YMPassword + `"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/Ams/Authenticate", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct{ SessionId string }
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.SessionId == "" {
+		t.Fatalf("fake login: %v", err)
+	}
+	return a.SessionId
+}
+
+// claimsMismatch compares two JWTs' claims: the same names in the same
+// order, the same JSON types, and the same exp − nbf.
+func claimsMismatch(want, got string) string {
+	type claim struct {
+		name string
+		val  any
+	}
+	read := func(jwt string) ([]claim, map[string]any, error) {
+		parts := strings.Split(jwt, ".")
+		if len(parts) != 3 {
+			return nil, nil, io.ErrUnexpectedEOF
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			return nil, nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		var out []claim
+		if _, err := dec.Token(); err != nil {
+			return nil, nil, err
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, nil, err
+			}
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return nil, nil, err
+			}
+			out = append(out, claim{k.(string), v})
+		}
+		return out, m, nil
+	}
+	wc, wm, err := read(want)
+	if err != nil {
+		return "fixture JWT: " + err.Error()
+	}
+	gc, gm, err := read(got)
+	if err != nil {
+		return "fake JWT: " + err.Error()
+	}
+	var wn, gn []string
+	for _, c := range wc {
+		wn = append(wn, c.name+":"+typeName(c.val))
+	}
+	for _, c := range gc {
+		gn = append(gn, c.name+":"+typeName(c.val))
+	}
+	if strings.Join(wn, ",") != strings.Join(gn, ",") {
+		return "claims " + strings.Join(gn, ",") + ", want " + strings.Join(wn, ",")
+	}
+	life := func(m map[string]any) float64 { e, _ := m["exp"].(float64); n, _ := m["nbf"].(float64); return e - n }
+	if life(wm) != life(gm) {
+		return "exp - nbf = " + strconv.FormatFloat(life(gm), 'f', -1, 64) + ", want " + strconv.FormatFloat(life(wm), 'f', -1, 64)
+	}
+	for _, k := range []string{"iss", "aud"} {
+		if wm[k] != gm[k] {
+			return k + " differs"
+		}
+	}
+	return ""
 }
 
 // shapeMismatch reports where got lacks a member of want or has another

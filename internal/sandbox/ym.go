@@ -39,12 +39,22 @@ const (
 
 	// Accounts that are refused on purpose, one per FailedLoginReason,
 	// whatever the password. The comment says how the refusal comes back.
-	YMSharedEmail     = "family@example.org" // EmailAddress: MultipleAccounts, HTTP 200
-	YMWrongCredsUser  = "wrong.member"       // InvalidCredentials, HTTP 401
-	YMLockedUser      = "locked.member"      // AccountLockedOut, HTTP 401
-	YMSuspendedUser   = "suspended.member"   // AccountSuspended, HTTP 401
-	YMPendingUser     = "pending.member"     // AccountPendingApproval, HTTP 200
-	YMConsentUser     = "consent.member"     // ConsentRequired, HTTP 200
+	YMSharedEmail    = "family@example.org" // EmailAddress: MultipleAccounts, HTTP 200
+	YMWrongCredsUser = "wrong.member"       // InvalidCredentials, HTTP 401
+	YMLockedUser     = "locked.member"      // AccountLockedOut, HTTP 401
+	YMSuspendedUser  = "suspended.member"   // AccountSuspended, HTTP 401
+	YMPendingUser    = "pending.member"     // AccountPendingApproval, HTTP 200
+	YMConsentUser    = "consent.member"     // ConsentRequired, HTTP 200
+	// YMStatusErrorUser logs in (HTTP 200, a SessionId, FailedLoginReason
+	// None) but the answer's ResponseStatus carries an ErrorCode: a failure
+	// all the same (MemberJunction's YM connector; see
+	// testdata/wire/ym/authenticate-200-errorcode.json). The code and
+	// message are the fake's own: nothing public records one.
+	YMStatusErrorUser = "status.error.member"
+	// YMUnknownMemberID is a MemberID that GET /MemberProfile?MemberID=…
+	// answers with HTTP 200 and a ResponseStatus error (ASSUMED shape, see
+	// testdata/wire/ym/data-200-responsestatus.json).
+	YMUnknownMemberID = 404404
 	ymMemberID        = 1001
 	ymBadLoginMessage = "Invalid username/password combination."
 )
@@ -151,6 +161,7 @@ func (y *YM) Accounts() []Account {
 		{Mode: "member", User: YMUser, Secret: YMPassword, Extra: "--client-id " + strconv.Itoa(YMUnknownClientID), Refusing: true, Note: "refused: FailedLoginReason InvalidClient (HTTP 200)"},
 		{Mode: "token", Secret: YMExpiredExchangeToken, Extra: client, Refusing: true, Note: "refused: FailedLoginReason InvalidToken (HTTP 401)"},
 		refused(YMConsentUser, "ConsentRequired", "200"),
+		{Mode: "member", User: YMStatusErrorUser, Secret: YMPassword, Extra: client, Refusing: true, Note: "refused: HTTP 200 with a SessionId but ResponseStatus.ErrorCode set"},
 	}
 }
 
@@ -341,6 +352,13 @@ func (y *YM) authenticate(w http.ResponseWriter, r *http.Request, pathToken stri
 			ymRefuse(w, clientID, ymRefusal{"MultipleAccounts", http.StatusOK})
 			return
 		}
+		if in.Username == YMStatusErrorUser {
+			ymJSON(w, http.StatusOK, ymAuthResponse{
+				ClientID: clientID, FailedLoginReason: "None", SessionID: ymRandom(15),
+				ResponseStatus: ymResponseStatus{ErrorCode: "AccessDenied", Message: "API access is not enabled for this member."},
+			})
+			return
+		}
 		if ref, ok := ymRefusedUsers[in.Username]; ok {
 			ymRefuse(w, clientID, ref)
 			return
@@ -439,6 +457,13 @@ func (y *YM) data(w http.ResponseWriter, r *http.Request, clientID int, path str
 	if id == "" || !ok || s.clientID != clientID {
 		y.Add("unauthorized")
 		ymError(w, http.StatusUnauthorized, "Unauthorized", "Not Authenticated")
+		return
+	}
+	if strings.EqualFold(path, "/MemberProfile") && r.Method == http.MethodGet && r.URL.Query().Get("MemberID") == strconv.Itoa(YMUnknownMemberID) {
+		// An error inside a 200: the ResponseStatus is the answer.
+		ymJSON(w, http.StatusOK, map[string]any{
+			"ResponseStatus": ymResponseStatus{ErrorCode: "NotFound", Message: "Member " + strconv.Itoa(YMUnknownMemberID) + " was not found."},
+		})
 		return
 	}
 	if strings.EqualFold(path, "/MemberProfile") && r.Method == http.MethodGet {

@@ -126,6 +126,12 @@ type Status struct {
 	ValidUntil time.Time
 	// Expired reports that Session has ended at the time asked about.
 	Expired bool
+	// Rejected is set when the vendor ended Session before its time (see
+	// Record.Rejected): it is not handed out again.
+	Rejected *Rejection
+	// SecretRefusedAt is when the vendor refused the saved secret; zero
+	// when it has not.
+	SecretRefusedAt time.Time
 }
 
 // Status reads p's record without renewing or touching it.
@@ -142,11 +148,12 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Secret: rec.Secret != "", Session: rec.Session}
+	st := &Status{Secret: rec.Secret != "", Session: rec.Session, SecretRefusedAt: rec.RefusedAt}
 	if rec.Session != nil {
 		w := s.WindowsOf(p)
 		st.ValidUntil = prov.ValidUntil(rec.Session, w)
-		st.Expired = providers.Expired(prov, rec.Session, w, now, 0)
+		st.Expired = providers.Ended(prov, rec.Session, w, now)
+		st.Rejected = rec.Rejected
 	}
 	return st, nil
 }

@@ -58,10 +58,43 @@ type Record struct {
 	// The secret is dropped then, and until a new login every renewal
 	// fails at once instead of trying again (and locking the account).
 	RefusedAt time.Time `json:"refused_at,omitzero"`
+	// Rejected is what the vendor said when it ended Session before its
+	// time (HTTP 401 on use, AMS's rpc exception): when, and to which
+	// call. A rejected session is never handed out again; nil while the
+	// vendor has not refused it. A new session clears it.
+	Rejected *Rejection `json:"rejected,omitempty"`
+	// LongestLife is the longest session (issue to end) a login of this
+	// profile has returned, so that --min-valid is judged against what the
+	// vendor gives rather than against one short token.
+	LongestLife time.Duration `json:"longest_life,omitempty"`
 	// Raw names the fields whose stored value is the base64 of bytes that
 	// are not UTF-8: a JSON string cannot hold them, and encoding/json
 	// would turn them into U+FFFD. Empty in a record handed out.
 	Raw []string `json:"raw,omitempty"`
+}
+
+// Rejection is the vendor's refusal of a session in use.
+type Rejection struct {
+	At time.Time `json:"at"`
+	// By is the call whose answer said so: "GET /TDWebApi/api/…", without
+	// the query; "" when it is not known.
+	By string `json:"by,omitempty"`
+}
+
+// callKey carries the call a renewal is for (WithCall).
+type callKey struct{}
+
+// WithCall names the request (method and path, no query) whose answer made
+// the caller ask for a renewal, so that a session the vendor ended records
+// by which call. The session interface stays as it is: the proxy passes the
+// call along with the request's context.
+func WithCall(ctx context.Context, call string) context.Context {
+	return context.WithValue(ctx, callKey{}, call)
+}
+
+func callOf(ctx context.Context) string {
+	s, _ := ctx.Value(callKey{}).(string)
+	return s
 }
 
 // Manager hands out sessions for profiles.
@@ -232,6 +265,10 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 		return nil, err
 	}
 	rec := &Record{Origin: origin, Account: p.Username, Mode: mode(prov, p), Session: s}
+	if old, err := load(st, key, p); err == nil && old.Origin == origin && old.Account == p.Username {
+		rec.LongestLife = old.LongestLife
+	}
+	rec.learn(prov, m.Windows(p))
 	if save {
 		rec.Secret = secret
 	}
@@ -305,11 +342,18 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	now := m.Now()
 	w := m.Windows(p)
 	// A --min-valid that no session of this vendor can meet would log in on
-	// every call; say so instead.
-	if life := Lifetime(prov, rec.Session, w); opts.MinValid > 0 && life > 0 && opts.MinValid >= life {
+	// every call; say so instead. What a session lasts is learnt from the
+	// vendor's documented length and the longest a login has returned, not
+	// from this one session, which may be short (a tenant's policy change,
+	// a token issued near one).
+	if life := m.longest(prov, rec, w); opts.MinValid > 0 && life > 0 && opts.MinValid >= life {
 		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life), shortDur(life))
 	}
-	if !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
+	if rec.Rejected != nil {
+		if err := rejectedError(prov, p, rec, opts.NoRenew); err != nil {
+			return nil, err
+		}
+	} else if !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
 		m.touch(ctx, st, key, p, rec, now)
 		return rec.Session, nil
 	}
@@ -319,15 +363,70 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 		}
 		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it; log in again: %s", p.Name, LoginHint(p))
 	}
-	return m.renew(ctx, st, key, prov, p, func(r *Record) bool {
-		return r.Session != nil && !providers.Expired(prov, r.Session, w, m.Now(), opts.MinValid)
+	s, err := m.renew(ctx, st, key, prov, p, "", func(r *Record) bool {
+		return r.Session != nil && r.Rejected == nil && !providers.Expired(prov, r.Session, w, m.Now(), opts.MinValid)
 	})
+	if err != nil {
+		return nil, err
+	}
+	if opts.MinValid > 0 && providers.Expired(prov, s, w, m.Now(), opts.MinValid) {
+		life := Lifetime(prov, s, w)
+		return nil, clierr.New(clierr.Usage, "--min-valid %s: the %s login just made returned a session of %s, which cannot meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, shortDur(life), shortDur(life))
+	}
+	return s, nil
+}
+
+// rejectedError is why a session the vendor ended cannot be handed out or
+// renewed (exit 4 with the login hint), or nil when a saved secret may
+// renew it.
+func rejectedError(prov providers.Provider, p *config.Profile, rec *Record, noRenew bool) error {
+	what := "the vendor ended the session of profile " + p.Name + rec.Rejected.words()
+	switch {
+	case !rec.RefusedAt.IsZero():
+		return clierr.New(clierr.NoSession, "%s, and refused its saved %s at %s; log in again: %s", what, prov.SecretName(mode(prov, p)), stamp(rec.RefusedAt), LoginHint(p))
+	case rec.Secret == "":
+		return clierr.New(clierr.NoSession, "%s, and no secret is saved to renew it; log in again: %s", what, LoginHint(p))
+	case noRenew:
+		return clierr.New(clierr.NoSession, "%s (--no-renew given); renew it with: sesame token show %s", what, p.Name)
+	}
+	return nil
+}
+
+// words says when and by which call the vendor ended a session.
+func (r *Rejection) words() string {
+	s := " at " + stamp(r.At)
+	if r.By != "" {
+		s += " (its answer to " + r.By + ")"
+	}
+	return s
+}
+
+func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// longest is how long a fresh session of p may last: the vendor's
+// documented length, the longest a login has returned, or this session's,
+// whichever is longest; 0 when none is known.
+func (m *Manager) longest(prov providers.Provider, rec *Record, w providers.Windows) time.Duration {
+	return max(prov.Info().SessionLength, rec.LongestLife, Lifetime(prov, rec.Session, w))
+}
+
+// learn records the life of rec's session in LongestLife.
+func (rec *Record) learn(prov providers.Provider, w providers.Windows) {
+	if rec.Session != nil {
+		rec.LongestLife = max(rec.LongestLife, Lifetime(prov, rec.Session, w))
+	}
 }
 
 // shortDur prints a duration to the minute the way people write it: 24h, 14m, 1h30m.
 func shortDur(d time.Duration) string {
 	s := d.Round(time.Minute).String()
-	return strings.TrimSuffix(strings.TrimSuffix(s, "0s"), "0m")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Lifetime is how long a session like s lasts when fresh: from its issue to
@@ -358,8 +457,8 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 		return m.sharedRenew(ctx, st, m.key(p, st), prov, p, rejected)
 	}
 	w := m.Windows(p)
-	return m.renew(ctx, st, m.key(p, st), prov, p, func(r *Record) bool {
-		return r.Session != nil && r.Session.Token != rejected && !providers.Expired(prov, r.Session, w, m.Now(), 0)
+	return m.renew(ctx, st, m.key(p, st), prov, p, rejected, func(r *Record) bool {
+		return r.Session != nil && r.Rejected == nil && r.Session.Token != rejected && !providers.Expired(prov, r.Session, w, m.Now(), 0)
 	})
 }
 
@@ -379,8 +478,11 @@ func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider,
 // renew logs in again under the profile's lock, unless fresh says the record
 // read after taking the lock is already good (another process renewed it).
 // A saved secret the vendor refuses is dropped and the refusal recorded, so
-// that the next calls fail at once rather than send it again.
-func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, fresh func(*Record) bool) (*providers.Session, error) {
+// that the next calls fail at once rather than send it again. rejected,
+// when not "", is the token the vendor refused in use: when it is still
+// the stored session, that refusal is recorded beside it first, so that
+// status and token show stop calling it valid even if no renewal follows.
+func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string, fresh func(*Record) bool) (*providers.Session, error) {
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
@@ -395,6 +497,12 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 	}
 	if fresh(rec) {
 		return rec.Session, nil
+	}
+	if rejected != "" && rec.Session != nil && rec.Session.Token == rejected && rec.Rejected == nil {
+		rec.Rejected = &Rejection{At: m.Now(), By: callOf(ctx)}
+		if err := m.save(st, key, rec); err != nil {
+			return nil, err
+		}
 	}
 	what := prov.SecretName(mode(prov, p))
 	if !rec.RefusedAt.IsZero() {
@@ -420,7 +528,8 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 		}
 		return nil, fmt.Errorf("renewing the session of profile %s: %w", p.Name, err)
 	}
-	rec.Session = s
+	rec.Session, rec.Rejected = s, nil
+	rec.learn(prov, m.Windows(p))
 	if err := m.save(st, key, rec); err != nil {
 		return nil, err
 	}

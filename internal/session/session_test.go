@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,4 +200,92 @@ func FuzzRecord(f *testing.F) {
 			t.Fatalf("round trip changed the record:\n%s\n%s", out, b1)
 		}
 	})
+}
+
+// A token with less than the provider's margin left (TDX: a minute) is
+// renewed, not handed out; one with more is kept.
+func TestRenewMargin(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t) // TTL 1h
+	ctx := context.Background()
+	s1, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Advance(time.Hour - 2*time.Minute)
+	if s, err := w.mgr.Get(ctx, w.p, GetOptions{}); err != nil || s.Token != s1.Token {
+		t.Fatalf("two minutes left: %v, renewed %v", err, s != nil && s.Token != s1.Token)
+	}
+	w.clk.Advance(75 * time.Second)
+	s2, err := w.mgr.Get(ctx, w.p, GetOptions{})
+	if err != nil || s2.Token == s1.Token || w.fake.Logins() != 2 {
+		t.Fatalf("45 s left: %v, logins %d", err, w.fake.Logins())
+	}
+}
+
+// --min-valid is judged against the documented length and the longest
+// session seen, not against the current (short) one.
+func TestMinValidLearnt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	w.fake.SetTTL(20 * time.Minute)
+	if _, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, true); err != nil {
+		t.Fatal(err)
+	}
+	w.fake.SetTTL(24 * time.Hour)
+	s, err := w.mgr.Get(ctx, w.p, GetOptions{MinValid: time.Hour})
+	if err != nil || w.fake.Logins() != 2 {
+		t.Fatalf("Get --min-valid 1h after a 20m token: %v, logins %d", err, w.fake.Logins())
+	}
+	rec, err := w.mgr.Load(w.p)
+	if err != nil || rec.LongestLife < 23*time.Hour+59*time.Minute || rec.Session.Token != s.Token {
+		t.Fatalf("record %+v, %v", rec, err)
+	}
+	if _, err := w.mgr.Get(ctx, w.p, GetOptions{MinValid: 25 * time.Hour}); clierr.Code(err) != clierr.Usage || w.fake.Logins() != 2 {
+		t.Fatalf("--min-valid 25h: %v, logins %d", err, w.fake.Logins())
+	}
+}
+
+// A session the vendor refused in use is recorded with when and by which
+// call; with no secret to renew it, Get refuses it (exit 4) from then on,
+// and a new login clears it.
+func TestRejectedSessionRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	s1, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Advance(time.Minute)
+	if _, err := w.mgr.Renew(WithCall(ctx, "GET /TDWebApi/api/people/x"), w.p, s1.Token); clierr.Code(err) != clierr.NoSession {
+		t.Fatalf("Renew without a secret: %v", err)
+	}
+	rec, err := w.mgr.Load(w.p)
+	if err != nil || rec.Rejected == nil || rec.Rejected.By != "GET /TDWebApi/api/people/x" || !rec.Rejected.At.Equal(w.clk.Now()) {
+		t.Fatalf("record %+v, %v", rec.Rejected, err)
+	}
+	_, err = w.mgr.Get(ctx, w.p, GetOptions{})
+	if clierr.Code(err) != clierr.NoSession || !strings.Contains(err.Error(), "the vendor ended the session of profile tdx") || !strings.Contains(err.Error(), "sesame login tdx -p tdx") {
+		t.Fatalf("Get after rejection: %v", err)
+	}
+	if _, err := w.mgr.Login(ctx, w.p, sandbox.TDXPassword, true); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := w.mgr.Load(w.p); rec.Rejected != nil {
+		t.Fatalf("a new login kept the rejection: %+v", rec.Rejected)
+	}
+	// With a saved secret, a rejection is renewed at once and not kept.
+	s3, err := w.mgr.Get(ctx, w.p, GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s4, err := w.mgr.Renew(WithCall(ctx, "GET /x"), w.p, s3.Token)
+	if err != nil || s4.Token == s3.Token {
+		t.Fatalf("Renew with a secret: %v", err)
+	}
+	if rec, _ := w.mgr.Load(w.p); rec.Rejected != nil {
+		t.Fatalf("a renewed session kept the rejection: %+v", rec.Rejected)
+	}
 }

@@ -123,7 +123,7 @@ func (m *Manager) sharedFetch(ctx context.Context, st credstore.Store, key strin
 			if m.Warn != nil {
 				fmt.Fprintf(m.Warn, "sesame: warning: the fleet store is unavailable; renewing profile %s on this host (fallback: local)\n", p.Name)
 			}
-			return m.renew(ctx, st, key, prov, p, func(r *Record) bool { return r.Session != nil && fresh(r.Session) })
+			return m.renew(ctx, st, key, prov, p, "", func(r *Record) bool { return r.Session != nil && fresh(r.Session) })
 		}
 		if errors.Is(err, fleet.ErrUnavailable) {
 			return nil, fmt.Errorf("profile %s: the local copy of the session is missing or expired, and the %w; with shared.fallback: local this host renews on its own meanwhile", p.Name, err)

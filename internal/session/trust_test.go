@@ -161,6 +161,7 @@ const rawBytes = "tok\xff\xfe\x80en\xc3"
 func (rawProvider) Name() string                              { return "tdx" }
 func (rawProvider) Modes() []string                           { return []string{"user"} }
 func (rawProvider) SecretName(string) string                  { return "password" }
+func (rawProvider) Info() providers.Info                      { return providers.Info{Name: "tdx"} }
 func (rawProvider) BaseURL(p *config.Profile) (string, error) { return p.URL, nil }
 func (rawProvider) ValidUntil(*providers.Session, providers.Windows) time.Time {
 	return time.Time{}

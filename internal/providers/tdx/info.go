@@ -16,12 +16,19 @@ func (*Provider) Info() providers.Info {
 		KeepWarmAhead:  time.Hour, // a day-long JWT: renewed with under an hour left
 		RefusedPath:    refusedPath,
 		SecretJSONKeys: []string{"password", "WebServicesKey", "BEID"},
+		// tdxlib renews when exp < now + 60 s (cedarville-university/tdxlib,
+		// tdxlib/tdx_integration.py, _check_auth_exp): a token with less
+		// than a minute left is not handed out.
+		RenewAhead: time.Minute,
+		// A TDX JWT lasts a day: exp − nbf = 86400 in every public token
+		// (e.g. the 2025 sandbox token in testdata/wire/tdx/login-2025-token.json).
+		SessionLength: 24 * time.Hour,
 		ModeText: func(p *config.Profile) string {
 			mode := p.Mode
 			if mode == "" {
 				mode = ModeUser
 			}
-			if p.Option("sandbox", "") == "true" {
+			if Sandbox(p) {
 				mode += " (SBTDWebApi)"
 			}
 			return mode
@@ -41,12 +48,19 @@ Services Key: POST /api/auth/loginadmin). The JWT that comes back is stored
 and renewed when its exp claim passes.
 
 --url is your instance, https://ORG.teamdynamix.com; sesame adds /TDWebApi,
-or /SBTDWebApi with --sandbox. SSO accounts cannot use the API.
+or /SBTDWebApi with --sandbox. A URL that already ends in /TDWebApi
+(production) or /SBTDWebApi (the sandbox, a separate API with its own data)
+is that API; --sandbox with a /TDWebApi URL is refused. BEID and Web
+Services Key are GUIDs, checked before any login. SSO accounts cannot use
+the API.
 
 TeamDynamix allows 60 logins per IP address every 60 s; past that it answers
 429, and sesame waits until its X-RateLimit-Reset plus 5 s (at most three
-times, at most 90 s a wait) before trying again. A token that has already
-expired by this machine's clock fails the login: fix the clock.`,
+times, at most 90 s a wait) before trying again. A token that had already
+expired by this machine's clock when it was asked for fails the login: fix
+the clock. One that expired while sesame waited for it (the machine slept,
+the process was stopped) fails with a message saying so: log in again.
+A token with under a minute left is renewed before it is handed out.`,
 			Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_WS_KEY" | sesame login tdx --url https://myschool.teamdynamix.com \
       --admin --beid df0b5273-d7d4-44a3-9dbb-73a57c2904a9 --key-stdin`,
@@ -80,6 +94,26 @@ func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
 		r.Mode = ModeUser
 		if r.Username == "" && beid != "" {
 			return nil, providers.UsageError("--beid goes with --admin")
+		}
+	}
+	if beid != "" && !IsGUID(beid) {
+		return nil, beidError(beid)
+	}
+	// A URL that names the API folder decides production or sandbox; the
+	// sandbox option follows it, so that a profile never holds both.
+	if raw := strings.TrimRight(r.URL, "/"); raw != "" {
+		_, folder := splitAPIFolder(raw)
+		switch {
+		case folder == ProductionFolder && in.Bool("sandbox"):
+			return nil, sandboxConflict(r.URL)
+		case folder == SandboxFolder && in.Changed("sandbox") && !in.Bool("sandbox"):
+			return nil, providers.UsageError("--sandbox=false asks for the production API (/%s), but --url %s names the sandbox API (/%s); give the production URL: https://ORG.teamdynamix.com/%s", ProductionFolder, r.URL, SandboxFolder, ProductionFolder)
+		case folder == SandboxFolder:
+			r.Options = map[string]string{"sandbox": "true"}
+			return r, nil
+		case folder == ProductionFolder:
+			r.Options = map[string]string{"sandbox": ""}
+			return r, nil
 		}
 	}
 	if in.Changed("sandbox") {

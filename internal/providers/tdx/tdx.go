@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -54,18 +56,92 @@ func (*Provider) SecretName(mode string) string {
 }
 
 // BaseURL implements providers.Provider: {url}/TDWebApi or {url}/SBTDWebApi.
+//
+// The two are different APIs on one host: /TDWebApi is production and
+// /SBTDWebApi the sandbox, with its own data (public clients such as
+// cedarville-university/tdxlib pick one or the other from a sandbox
+// setting; a public 2025 script working on the sandbox posts to
+// https://services.dartmouth.edu/SBTDWebApi/api; TeamDynamix's C#
+// quick-start sample, TDApiHelpers, takes the API base as "[your
+// TeamDynamix domain]/TDWebApi/"). A URL that already names the folder, in
+// any case and with or without a trailing slash, is that API; a bare
+// instance URL takes /SBTDWebApi when the profile's sandbox option is set,
+// else /TDWebApi. A URL naming /TDWebApi in a profile that
+// asks for the sandbox is refused (exit 2) rather than guessed.
 func (*Provider) BaseURL(p *config.Profile) (string, error) {
 	u, err := transport.CheckURL(p.URL)
 	if err != nil {
 		return "", err
 	}
 	base := strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/")
-	// Accept a URL that already names the API folder.
-	base = strings.TrimSuffix(strings.TrimSuffix(base, "/TDWebApi"), "/SBTDWebApi")
-	if p.Option("sandbox", "") == "true" {
-		return base + "/SBTDWebApi", nil
+	host, folder := splitAPIFolder(base)
+	want := p.Option("sandbox", "") == "true"
+	switch {
+	case folder == "":
+		if want {
+			return host + "/" + SandboxFolder, nil
+		}
+		return host + "/" + ProductionFolder, nil
+	case folder == ProductionFolder && want:
+		return "", sandboxConflict(p.URL)
 	}
-	return base + "/TDWebApi", nil
+	return host + "/" + folder, nil
+}
+
+// The API folders of an instance.
+const (
+	ProductionFolder = "TDWebApi"
+	SandboxFolder    = "SBTDWebApi"
+)
+
+// splitAPIFolder parts a URL without a trailing slash into the instance and
+// the API folder it names (ProductionFolder or SandboxFolder, matched in any
+// case); folder is "" when the URL names none.
+func splitAPIFolder(base string) (host, folder string) {
+	i := strings.LastIndex(base, "/")
+	if i < 0 {
+		return base, ""
+	}
+	for _, f := range []string{SandboxFolder, ProductionFolder} {
+		if strings.EqualFold(base[i+1:], f) && strings.Contains(base[:i], "://") {
+			return base[:i], f
+		}
+	}
+	return base, ""
+}
+
+// Sandbox reports whether the profile's API is the TeamDynamix sandbox
+// (/SBTDWebApi), by its URL or its sandbox option.
+func Sandbox(p *config.Profile) bool {
+	b, err := New().BaseURL(p)
+	return err == nil && strings.HasSuffix(b, "/"+SandboxFolder)
+}
+
+func sandboxConflict(url string) error {
+	return providers.UsageError("--sandbox asks for the sandbox API (/%s), but --url %s names the production API (/%s); drop --sandbox to use production, or give the sandbox URL: https://ORG.teamdynamix.com/%s",
+		SandboxFolder, url, ProductionFolder, SandboxFolder)
+}
+
+// guidRE is a GUID as .NET's Guid parser reads it: 32 hex digits, plain
+// ("N") or in 8-4-4-4-12 groups ("D"), the latter also in braces or
+// parentheses ("B", "P").
+var guidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}|\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\))$`)
+})
+
+// IsGUID reports whether s has the shape of a GUID. TeamDynamix types both
+// AdminTokenParameters members, BEID and WebServicesKey, as required Guids
+// (https://solutions.teamdynamix.com/TDWebApi/Home/type/TeamDynamix.Api.Auth.AdminTokenParameters;
+// public C# clients such as clstr/TeamDynamixLib build them with
+// Guid.Parse before logging in), so anything else
+// cannot log in: checking the shape here saves a login (TDX allows 60 a
+// minute per address) spent on a typo.
+func IsGUID(s string) bool { return guidRE().MatchString(strings.TrimSpace(s)) }
+
+// beidError is the usage error for a BEID that is not a GUID; the BEID is
+// not a secret (it is the tenant's id) and is quoted.
+func beidError(beid string) error {
+	return providers.UsageError("--beid %q is not a GUID: TeamDynamix's BEID is a GUID such as df0b5273-d7d4-44a3-9dbb-73a57c2904a9 (TDAdmin > Organization Details); no login was attempted", beid)
 }
 
 // Login implements providers.Provider.
@@ -86,12 +162,24 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		if p.Username == "" {
 			return nil, clierr.New(clierr.Usage, "tdx admin login needs --beid")
 		}
-		path, body = "/api/auth/loginadmin", adminLogin{BEID: p.Username, WebServicesKey: secret}
+		if !IsGUID(p.Username) {
+			return nil, beidError(p.Username)
+		}
+		// The key is a secret: its shape is checked, never quoted.
+		if !IsGUID(secret) {
+			return nil, providers.UsageError("the Web Services Key given is not a GUID (TeamDynamix's keys are GUIDs, 8-4-4-4-12 hex digits, shown in TDAdmin > Organization Details): check that the whole key was pasted; no login was attempted")
+		}
+		path, body = "/api/auth/loginadmin", adminLogin{BEID: strings.TrimSpace(p.Username), WebServicesKey: strings.TrimSpace(secret)}
 	default:
 		return nil, clierr.New(clierr.Usage, "unknown tdx mode %q (want user or admin)", p.Mode)
 	}
 	data, _ := json.Marshal(body)
 	env.HTTP.AddSecret(secret)
+	// When the request went out, by this machine's clock: a token that is
+	// past its exp on arrival but was not when asked for expired while
+	// this process waited (a laptop asleep, a stopped job, a long rate-limit
+	// wait), which is not a wrong clock.
+	sent := env.Now()
 	resp, err := env.HTTP.Do(ctx, &transport.Request{
 		Method: http.MethodPost,
 		URL:    base + path,
@@ -124,10 +212,18 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		user = p.Username
 	}
 	now := env.Now()
-	// A token already past its exp by this machine's clock would be
-	// "valid until" a past date and make every later call log in again:
-	// one of the two clocks is wrong, and only a person can fix it.
-	if !exp.After(now) {
+	switch {
+	case exp.After(now):
+	case exp.After(sent):
+		// Valid when asked for, dead on arrival: this process (or the
+		// machine) was paused in between. Trying again is the fix.
+		return nil, clierr.New(clierr.Network, "tdx login to %s: the token TeamDynamix issued expired while this process waited for it: the login was sent at %s and its answer read at %s (%s later), past the token's end at %s; was the machine asleep or the process stopped? Log in again",
+			origin.Host(base), clock(sent), clock(now), shortWait(now.Sub(sent)), clock(exp))
+	default:
+		// A token already past its exp when it was asked for would be
+		// "valid until" a past date and make every later call log in
+		// again: one of the two clocks is wrong, and only a person can
+		// fix it.
 		return nil, clierr.New(clierr.Network, "tdx login to %s: the token TeamDynamix just issued expired %s (%s) by this machine's clock; this machine's clock (or the server's) is wrong: check the date, time and time zone here (the clock reads %s), then log in again",
 			origin.Host(base), exp.Local().Format("2006-01-02 15:04 MST"), ago(now.Sub(exp)), now.Local().Format("2006-01-02 15:04 MST"))
 	}
@@ -140,6 +236,17 @@ func (pr *Provider) Login(ctx context.Context, env *providers.Env, p *config.Pro
 		ExpiresAt: exp,
 		RateLimit: providers.ReadRateLimit(resp.Header, now),
 	}, nil
+}
+
+// clock is a time for people, to the second.
+func clock(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// shortWait words how long a wait lasted.
+func shortWait(d time.Duration) string {
+	if d >= time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 // ago words how long ago a token expired.

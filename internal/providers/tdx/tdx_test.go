@@ -3,9 +3,12 @@ package tdx_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,5 +243,101 @@ func TestRateLimitHeadersKept(t *testing.T) {
 	rl := s.RateLimit
 	if rl == nil || rl.Limit != "60" || rl.Remaining != "59" || !rl.Reset.Equal(time.Date(2018, 3, 28, 16, 8, 14, 0, time.UTC)) {
 		t.Fatalf("rate limit %+v", rl)
+	}
+}
+
+// The API base: a URL naming /TDWebApi or /SBTDWebApi (any case, trailing
+// slash or not) is that API; a bare instance takes the sandbox option.
+func TestBaseURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url, sandbox, want, wantErr string
+	}{
+		{"https://x.teamdynamix.com", "", "https://x.teamdynamix.com/TDWebApi", ""},
+		{"https://x.teamdynamix.com/", "true", "https://x.teamdynamix.com/SBTDWebApi", ""},
+		{"https://x.teamdynamix.com/SBTDWebApi", "", "https://x.teamdynamix.com/SBTDWebApi", ""},
+		{"https://x.teamdynamix.com/sbtdwebapi/", "", "https://x.teamdynamix.com/SBTDWebApi", ""},
+		{"https://x.teamdynamix.com/TDWebApi/", "", "https://x.teamdynamix.com/TDWebApi", ""},
+		{"https://x.teamdynamix.com/tdwebapi", "", "https://x.teamdynamix.com/TDWebApi", ""},
+		{"https://x.teamdynamix.com/SBTDWebApi", "true", "https://x.teamdynamix.com/SBTDWebApi", ""},
+		{"https://x.teamdynamix.com/TDWebApi", "true", "", "names the production API"},
+		{"https://td.example.edu/prefix", "", "https://td.example.edu/prefix/TDWebApi", ""},
+	}
+	for _, tt := range tests {
+		p := &config.Profile{Provider: "tdx", URL: tt.url, Options: map[string]string{"sandbox": tt.sandbox}}
+		got, err := tdx.New().BaseURL(p)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || clierr.Code(err) != clierr.Usage || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("BaseURL(%s, sandbox=%s) = %q, %v; want exit 2 saying %q", tt.url, tt.sandbox, got, err, tt.wantErr)
+			}
+		case err != nil || got != tt.want:
+			t.Errorf("BaseURL(%s, sandbox=%s) = %q, %v; want %q", tt.url, tt.sandbox, got, err, tt.want)
+		}
+	}
+}
+
+func TestIsGUID(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"df0b5273-d7d4-44a3-9dbb-73a57c2904a9":   true,
+		"DF0B5273-D7D4-44A3-9DBB-73A57C2904A9":   true,
+		"df0b5273d7d444a39dbb73a57c2904a9":       true,
+		"{df0b5273-d7d4-44a3-9dbb-73a57c2904a9}": true,
+		"(df0b5273-d7d4-44a3-9dbb-73a57c2904a9)": true,
+		" df0b5273-d7d4-44a3-9dbb-73a57c2904a9 ": true,
+		"df0b5273-d7d4-44a3-9dbb-73a57c2904a":    false,
+		"df0b5273-d7d4-44a3-9dbb-73a57c2904a9x":  false,
+		"{df0b5273-d7d4-44a3-9dbb-73a57c2904a9)": false,
+		"gf0b5273-d7d4-44a3-9dbb-73a57c2904a9":   false,
+		"":                                       false,
+		"1234":                                   false,
+	} {
+		if tdx.IsGUID(s) != want {
+			t.Errorf("IsGUID(%q) = %v, want %v", s, !want, want)
+		}
+	}
+}
+
+// A key of the wrong shape is refused before any request, and not quoted.
+func TestAdminShapeCheckedFirst(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct{ beid, key string }{
+		{"not-a-guid", sandbox.TDXWebKey},
+		{sandbox.TDXBEID, "key-typo-7f3a"},
+	} {
+		_, err := tdx.New().Login(context.Background(), newEnv(t), &config.Profile{Provider: "tdx", URL: srv.URL, Mode: tdx.ModeAdmin, Username: tc.beid}, tc.key)
+		if clierr.Code(err) != clierr.Usage || strings.Contains(err.Error(), tc.key) || !strings.Contains(err.Error(), "GUID") {
+			t.Errorf("beid %q: err %v (exit %d)", tc.beid, err, clierr.Code(err))
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("%d requests sent", hits.Load())
+	}
+}
+
+// A token valid when asked for but dead when its answer is read: the
+// process waited; not a wrong clock.
+func TestTokenExpiredWhileWaiting(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := start
+	clk := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(jwt(fmt.Sprintf(`{"exp":%d,"nbf":%d,"unique_name":"alice"}`, start.Add(24*time.Hour).Unix(), start.Unix()))))
+		// The process is stopped for 25 hours while the answer travels.
+		mu.Lock()
+		now = now.Add(25 * time.Hour)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	s, err := tdx.New().Login(context.Background(), providertest.NewEnv(t, clk, nil), &config.Profile{Provider: "tdx", URL: srv.URL, Username: "alice"}, "pw-w")
+	if s != nil || clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "expired while this process waited") || strings.Contains(err.Error(), "clock (or the server's) is wrong") || !strings.Contains(err.Error(), "25h0m0s later") {
+		t.Fatalf("session %v, err %v (exit %d)", s, err, clierr.Code(err))
 	}
 }

@@ -18,6 +18,8 @@ func (*Provider) Info() providers.Info {
 		RefusedPath:    refusedPath,
 		Paginates:      true,
 		KeepWarmAhead:  3 * time.Minute, // about 12 of its 15 minutes
+		// ResponseStatus on a 2xx data answer is the vendor's error.
+		AnswerError: AnswerError,
 		SingleUse: map[string]string{
 			ModeToken: "exchange token not saved: it is single-use, so this session cannot renew; log in with a new token when it ends",
 		},

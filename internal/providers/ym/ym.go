@@ -363,6 +363,14 @@ func readAnswer(resp *transport.Response, mode string, p *config.Profile, host, 
 		if refused {
 			return nil, reasonError(reason, mode, p, host)
 		}
+		// A 200 whose ResponseStatus carries an ErrorCode is a failure,
+		// SessionId or not: MemberJunction's YM connector throws "YM auth
+		// error: Message" on it, and the Drupal ymapi module keeps a
+		// session only when SessionId is set and FailedLoginReason is
+		// None. The vendor refused this login: exit 3.
+		if code := errorCode(ar.ResponseStatus); code != "" {
+			return nil, clierr.New(clierr.Rejected, "ym login to %s refused (HTTP 200): ResponseStatus.ErrorCode %s%s; check the %s%s", host, printable(code), statusMessage(ar.ResponseStatus, secret), credentialWords(mode, p), clientHint(mode))
+		}
 		if ar.SessionID == "" {
 			return nil, clierr.New(clierr.Network, "ym login to %s: the answer holds no SessionId%s; try again later", host, statusMessage(ar.ResponseStatus, secret))
 		}
@@ -490,6 +498,41 @@ func statusMessage(rs *responseStatus, secret string) string {
 		return ""
 	}
 	return ": " + msg
+}
+
+// errorCode is a ResponseStatus's ErrorCode when it says there was an
+// error: "" for none, an empty code or "None" (MemberJunction's YM
+// connector treats those three as success).
+func errorCode(rs *responseStatus) string {
+	if rs == nil {
+		return ""
+	}
+	c := strings.TrimSpace(rs.ErrorCode)
+	if c == "" || strings.EqualFold(c, reasonNone) {
+		return ""
+	}
+	return c
+}
+
+// AnswerError reads a YM data answer: a 2xx whose ResponseStatus carries an
+// ErrorCode is the vendor saying the call failed, and its Message is the
+// error the caller must see (Info.AnswerError). MemberJunction's YM
+// connector checks every data answer so (CheckResponseError: "YM API error:
+// Message" when ErrorCode is neither None nor empty). The message is cut to one
+// short line; "" when the answer is not such a failure.
+func AnswerError(status int, body []byte) string {
+	if status < 200 || status > 299 {
+		return ""
+	}
+	var a struct{ ResponseStatus *responseStatus }
+	if json.Unmarshal(body, &a) != nil {
+		return ""
+	}
+	code := errorCode(a.ResponseStatus)
+	if code == "" {
+		return ""
+	}
+	return "ResponseStatus.ErrorCode " + printable(code) + statusMessage(a.ResponseStatus, "")
 }
 
 // printable keeps a vendor enum name short and plain for a message.

@@ -438,7 +438,11 @@ func TestLoginBadAnswers(t *testing.T) {
 		{"SessionId of the wrong type", reply(200, js, `{"SessionId":{"id":1}}`), clierr.Network, "field SessionId has the wrong type", 1},
 		{"ClientID of the wrong type", reply(200, js, `{"ClientID":true,"SessionId":"abc"}`), clierr.Network, "wrong type", 1},
 		{"200 without a SessionId", reply(200, js, `{"FailedLoginReason":"None","ResponseStatus":{}}`), clierr.Network, "no SessionId", 1},
-		{"200 without a SessionId, with a message", reply(200, js, `{"ResponseStatus":{"ErrorCode":"Oops","Message":"Backend busy."}}`), clierr.Network, "no SessionId: Backend busy", 1},
+		{"200 without a SessionId, with a message", reply(200, js, `{"ResponseStatus":{"Message":"Backend busy."}}`), clierr.Network, "no SessionId: Backend busy", 1},
+		// MemberJunction's YM connector: an ErrorCode other than None is
+		// an auth error, SessionId or not (checked before SessionId).
+		{"200 with an ErrorCode", reply(200, js, `{"ResponseStatus":{"ErrorCode":"Oops","Message":"Backend busy."}}`), clierr.Rejected, "ResponseStatus.ErrorCode Oops: Backend busy", 1},
+		{"200 with a SessionId and an ErrorCode", reply(200, js, `{"SessionId":"abc","FailedLoginReason":"None","ResponseStatus":{"ErrorCode":"AccessDenied","Message":"No API access."}}`), clierr.Rejected, "ResponseStatus.ErrorCode AccessDenied: No API access", 1},
 		{"500 after retries", reply(500, js, `{"ResponseStatus":{"Message":"boom"}}`), clierr.Network, "server error (HTTP 500): boom", 4},
 		{"502 HTML", reply(502, "text/html", "<h1>Bad gateway</h1>"), clierr.Network, "server error (HTTP 502)", 4},
 		{"404", reply(404, "text/html", "<h1>Not found</h1>"), clierr.Network, "is --url the YM REST service", 1},
@@ -774,6 +778,32 @@ func TestConsumerAccessToken(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
+
+// TestAnswerError: a 2xx data answer whose ResponseStatus carries an
+// ErrorCode other than None is a failure (MemberJunction's YM connector,
+// CheckResponseError); its message is what the caller sees.
+func TestAnswerError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{200, `{"ResponseStatus":{"ErrorCode":"NotFound","Message":"Member 7 was not found."}}`, "ResponseStatus.ErrorCode NotFound: Member 7 was not found"},
+		{200, `{"ResponseStatus":{"ErrorCode":"None"}}`, ""},
+		{200, `{"ResponseStatus":{"ErrorCode":""},"Members":[]}`, ""},
+		{200, `{"ResponseStatus":{}}`, ""},
+		{200, `[1,2]`, ""},
+		{200, `not json`, ""},
+		{404, `{"ResponseStatus":{"ErrorCode":"NotFound"}}`, ""}, // an HTTP error already fails
+		{200, "{\"ResponseStatus\":{\"ErrorCode\":\"X\\u001b[31m\",\"Message\":\"a\\nb\"}}", "ResponseStatus.ErrorCode X[31m: a b"},
+	}
+	for _, tt := range tests {
+		if got := ym.AnswerError(tt.status, []byte(tt.body)); got != tt.want {
+			t.Errorf("AnswerError(%d, %s) = %q, want %q", tt.status, tt.body, got, tt.want)
 		}
 	}
 }
