@@ -77,6 +77,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SESAME_CONFIG", filepath.Join(home, ".config", "sesame", "config.yaml"))
 			env.Setenv("SESAME_STORE", "file")
 			env.Setenv("SESSIONS", filepath.Join(home, ".config", "sesame", "sessions"))
+			// A -race binary sleeps a second at exit (GORACE
+			// atexit_sleep_ms=1000) to let late races report; every
+			// `exec sesame` paid it, and that wait was most of the suite.
+			env.Setenv("GORACE", quickRaceExit(os.Getenv("GORACE")))
 			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}}
 			// The real-keychain run (.ci/keyring-tests.sh) hands its D-Bus
 			// session to the scripts that ask for [keyring].
@@ -540,3 +544,13 @@ func cmdAwaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 var _ = fmt.Sprint
+
+// quickRaceExit is GORACE with atexit_sleep_ms=0 unless the caller set it:
+// races are still reported where they happen; only the idle second after
+// main returns is dropped.
+func quickRaceExit(gorace string) string {
+	if strings.Contains(gorace, "atexit_sleep_ms=") {
+		return gorace
+	}
+	return strings.TrimSpace(gorace + " atexit_sleep_ms=0")
+}
