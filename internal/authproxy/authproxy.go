@@ -20,7 +20,6 @@ package authproxy
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -28,12 +27,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -50,6 +52,11 @@ import (
 // goes straight through; when the vendor then rejects the session, the
 // client gets that answer with the NotReplayedHeader set.
 const MaxReplay = 1 << 20
+
+// MaxSpool is the largest request body kept in a private temp file (0600,
+// removed when the request is done) so that it too can be sent again
+// after a renewal or a 429; a larger one goes through once (replay.go).
+const MaxSpool = 256 << 20
 
 // peekMax is how much of a small JSON 200 answer is read ahead to let the
 // provider spot an auth error in the body (AMS's rpc exception).
@@ -104,6 +111,17 @@ type Options struct {
 	Errors io.Writer
 	// Now is the clock (login back-off); nil means time.Now.
 	Now func() time.Time
+	// Budget paces requests under the vendor's rate limit, shared with
+	// the other sesame processes of the host or the fleet; nil means one
+	// for this proxy alone, in the provider's dialect.
+	Budget *ratelimit.Budget
+	// MaxSpool bounds a body kept in a temp file to be sent again; 0
+	// means MaxSpool.
+	MaxSpool int64
+	// Waits gets "waiting 41 s for …'s rate limit on GET /api/people
+	// (resets 14:02:17)" for every wait longer than a second; nil for
+	// none.
+	Waits io.Writer
 }
 
 // Proxy is an authenticating reverse proxy for one profile.
@@ -116,6 +134,9 @@ type Proxy struct {
 	// bodyVerdict is set when the provider reads auth errors from 200
 	// bodies (AMS), so that only then is a body peeked at.
 	bodyVerdict bool
+	// dialect and budget pace requests under the vendor's rate limit.
+	dialect *ratelimit.Dialect
+	budget  *ratelimit.Budget
 
 	// hosts are the Host values accepted (DNS rebinding); empty accepts
 	// any (a unix socket).
@@ -151,8 +172,17 @@ func New(o Options) (*Proxy, error) {
 		}
 		tok = base64.RawURLEncoding.EncodeToString(b)
 	}
+	if o.MaxSpool <= 0 {
+		o.MaxSpool = MaxSpool
+	}
+	dialect := o.Provider.Info().RateLimit
+	if o.Budget == nil {
+		o.Budget = &ratelimit.Budget{Dialect: dialect, Now: o.HTTP.Now}
+	}
 	return &Proxy{
-		o:      o,
+		o:       o,
+		dialect: dialect,
+		budget:  o.Budget,
 		origin: &url.URL{Scheme: u.Scheme, Host: u.Host},
 		base:   strings.TrimRight(u.Path, "/"),
 		token:  tok,
@@ -244,36 +274,36 @@ func refuse(w http.ResponseWriter, code int, msg string) {
 // ServeHTTP checks the caller, then forwards.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	code, renewals := p.serve(w, r)
-	p.logf(r.Method, r.URL.Path, code, time.Since(start), renewals)
+	code, st := p.serve(w, r)
+	p.logf(r.Method, r.URL.Path, code, time.Since(start), st)
 }
 
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, forwardStats) {
 	if len(p.hosts) > 0 && !slices.Contains(p.hosts, strings.ToLower(r.Host)) {
 		refuse(w, http.StatusMisdirectedRequest, "this proxy answers to "+p.hosts[0]+" only")
-		return http.StatusMisdirectedRequest, 0
+		return http.StatusMisdirectedRequest, forwardStats{}
 	}
 	if r.Method == http.MethodConnect || (r.URL.Host != "" && !slices.Contains(p.hosts, strings.ToLower(r.URL.Host))) {
 		refuse(w, http.StatusForbidden, "forwards to "+p.origin.String()+" only")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, forwardStats{}
 	}
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(p.o.AllowOrigins, o) {
 		refuse(w, http.StatusForbidden, "requests from web pages (Origin header) are refused")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, forwardStats{}
 	}
 	if !p.authorized(r.Header.Values("Authorization")) {
 		refuse(w, http.StatusUnauthorized, "missing or wrong proxy token: send Authorization: Bearer $SESAME_PROXY_TOKEN")
-		return http.StatusUnauthorized, 0
+		return http.StatusUnauthorized, forwardStats{}
 	}
 	if len(p.o.AllowMethods) > 0 && !slices.ContainsFunc(p.o.AllowMethods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed (--allow-method)")
-		return http.StatusMethodNotAllowed, 0
+		return http.StatusMethodNotAllowed, forwardStats{}
 	}
 	if len(p.o.AllowPaths) > 0 && !slices.ContainsFunc(p.o.AllowPaths, func(re *regexp.Regexp) bool { return re.MatchString(r.URL.Path) }) {
 		refuse(w, http.StatusForbidden, "path is not allowed (--allow-path)")
-		return http.StatusForbidden, 0
+		return http.StatusForbidden, forwardStats{}
 	}
-	resp, renewals, err := p.Forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
+	resp, renewals, err := p.forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
 	if err != nil {
 		var re *Refusal
 		if errors.As(err, &re) {
@@ -284,6 +314,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, int) {
 		code := http.StatusBadGateway
 		if errors.Is(err, errSession) {
 			code = http.StatusServiceUnavailable
+		}
+		var rl *RateLimited
+		if errors.As(err, &rl) {
+			// Past sesame's bound: say when, in words and for machines.
+			code = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.Until.Sub(p.o.HTTP.Now()).Seconds()))))
 		}
 		refuse(w, code, err.Error())
 		return code, renewals
@@ -329,11 +365,15 @@ type sessionError struct{ err error }
 func (e *sessionError) Error() string   { return e.err.Error() }
 func (e *sessionError) Unwrap() []error { return []error{e.err, errSession} }
 func sessionErr(err error) error        { return &sessionError{err} }
-func (p *Proxy) logf(m, pth string, code int, d time.Duration, renewals int) {
+func (p *Proxy) logf(m, pth string, code int, d time.Duration, st forwardStats) {
 	if p.o.Log == nil {
 		return
 	}
-	fmt.Fprintf(p.o.Log, "sesame proxy: %s %s %d %s renewals=%d\n", m, pth, code, d.Round(time.Microsecond), renewals)
+	wait := ""
+	if st.waited > 0 || st.slow > 0 {
+		wait = fmt.Sprintf(" waited=%s slowdowns=%d", st.waited.Round(time.Millisecond), st.slow)
+	}
+	fmt.Fprintf(p.o.Log, "sesame proxy: %s %s %d %s renewals=%d%s\n", m, pth, code, d.Round(time.Microsecond), st.renewals, wait)
 }
 
 func (p *Proxy) errorf(format string, args ...any) {
@@ -365,16 +405,34 @@ var stripResponse = []string{
 // are stripped from a copy), body is read as the request goes out. size is
 // the body's length when known, else -1. renewals counts the logins made.
 //
-// A login path gets a *Refusal. An answer that means "log in again" renews
-// the session once and, when the body was at most MaxReplay bytes, sends
-// the request again; the caller sees only that second answer.
+// A login path gets a *Refusal. The request is paced under the profile's
+// rate-limit budget (SPEC §5b) and a "slow down" answer (429, 503 with
+// Retry-After) is waited out and sent again, within ratelimit.MaxWait a
+// wait and ratelimit.MaxRequestWait in all (beyond: a *RateLimited error).
+// An answer that means "log in again" renews the session once. Either
+// way the body is sent again when it could be kept (replay.go: up to
+// MaxReplay in memory, up to MaxSpool in a private temp file); the caller
+// sees only the last answer.
 func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, int, error) {
+	resp, st, err := p.forward(ctx, method, target, hdr, body, size)
+	return resp, st.renewals, err
+}
+
+// forwardStats is what one Forward did, for the proxy's log line.
+type forwardStats struct {
+	renewals int
+	waited   time.Duration
+	slow     int // "slow down" answers absorbed
+}
+
+func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, forwardStats, error) {
+	var st forwardStats
 	raw := target.EscapedPath()
 	if raw == "" {
 		raw = "/"
 	}
 	if p.login(normPath(raw)) {
-		return nil, 0, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
+		return nil, st, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
 	}
 	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: target.Path, RawPath: target.RawPath, RawQuery: target.RawQuery}
 	h := hdr.Clone()
@@ -384,44 +442,28 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 	for _, k := range stripRequest {
 		h.Del(k)
 	}
-	// Keep what can be sent twice.
-	var buffered []byte
-	replayable := true
-	if body != nil && body != http.NoBody {
-		if size > MaxReplay {
-			replayable = false
-		} else {
-			b, err := io.ReadAll(io.LimitReader(body, MaxReplay+1))
-			if err != nil {
-				return nil, 0, fmt.Errorf("reading the request body: %w", err)
-			}
-			if len(b) > MaxReplay {
-				replayable = false
-				body = io.MultiReader(bytes.NewReader(b), body)
-				size = -1
-			} else {
-				buffered, body, size = b, nil, int64(len(b))
-			}
-		}
-	} else {
-		body, size = nil, 0
+	rb, err := keepBody(body, size, p.o.MaxSpool)
+	if err != nil {
+		return nil, st, err
 	}
-	renewals := 0
+	release := rb.close
+	defer func() { release() }()
 	s, err := p.session(ctx, false)
 	if err != nil {
-		return nil, 0, err
+		return nil, st, err
 	}
-	for attempt := 0; ; attempt++ {
-		var rd io.Reader = body
-		if replayable {
-			rd = bytes.NewReader(buffered)
+	key := p.dialect.Key(method, strings.TrimPrefix(target.Path, p.base))
+	what := method + " " + strings.TrimPrefix(target.Path, p.base)
+	for attempt, renewed := 0, false; ; attempt++ {
+		if err := p.pace(ctx, key, what, &st); err != nil {
+			return nil, st, err
 		}
-		req, err := http.NewRequestWithContext(ctx, method, out.String(), rd)
+		req, err := http.NewRequestWithContext(ctx, method, out.String(), rb.reader())
 		if err != nil {
-			return nil, renewals, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
+			return nil, st, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
 		}
-		req.ContentLength = size
-		if size == 0 {
+		req.ContentLength = rb.size
+		if rb.size == 0 {
 			req.Body = http.NoBody
 		}
 		req.Header = h.Clone()
@@ -431,25 +473,48 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 		p.o.HTTP.AddSecret(s.Secrets()...)
 		resp, err := p.o.HTTP.Stream(req)
 		if err != nil {
-			return nil, renewals, err
+			return nil, st, err
+		}
+		rb.sent()
+		wait, why, until, slow := p.budget.Observe(ctx, key, resp.StatusCode, resp.Header, st.slow)
+		if slow {
+			// Not processed: wait it out and send again, without a login.
+			st.slow++
+			if !rb.replayable() {
+				p.finish(resp)
+				notReplayed(resp, "the vendor's rate limit refused the request and its body was too large to keep: repeat the request after "+until.Local().Format("15:04:05"))
+				return resp, st, nil
+			}
+			if err := p.tooLong(wait, until, what, &st); err != nil {
+				resp.Body.Close()
+				return nil, st, err
+			}
+			resp.Body.Close()
+			if err := p.waitFor(ctx, wait, until, what, fmt.Sprintf("; HTTP %d%s", resp.StatusCode, why), &st); err != nil {
+				return nil, st, err
+			}
+			continue
 		}
 		peek := p.peek(resp)
-		if attempt > 0 || !p.o.Provider.IsAuthError(resp.StatusCode, resp.Header, peek) {
+		if renewed || !p.o.Provider.IsAuthError(resp.StatusCode, resp.Header, peek) {
 			p.finish(resp)
-			return resp, renewals, nil
+			resp.Body = rb.closeWith(resp.Body)
+			release = func() {}
+			return resp, st, nil
 		}
 		// The vendor says the session is over: renew once.
 		ns, err := p.renew(ctx, s)
 		if err != nil {
 			resp.Body.Close()
-			return nil, renewals, err
+			return nil, st, err
 		}
-		renewals++
+		st.renewals++
+		renewed = true
 		s = ns
-		if !replayable {
+		if !rb.replayable() {
 			p.finish(resp)
-			resp.Header.Set(NotReplayedHeader, "the session was renewed; the request body was too large to send again: repeat the request")
-			return resp, renewals, nil
+			notReplayed(resp, "the session was renewed; the request body was too large to send again: repeat the request")
+			return resp, st, nil
 		}
 		resp.Body.Close()
 	}

@@ -132,6 +132,7 @@ func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.P
 		return nil, err
 	}
 	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.Service().WindowsOf(p), a.Now
+	o.Budget, o.Waits = a.Service().Budget(p), a.IO.ErrOut
 	return authproxy.New(o)
 }
 

@@ -1,0 +1,253 @@
+package ratelimit
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// State is what sesame knows of one method's budget. It holds no secret.
+type State struct {
+	// Limit is the window's allowance as the vendor last said it; 0 when
+	// unknown (then nothing is held before a 429).
+	Limit int `json:"limit,omitempty"`
+	// Remaining is the calls left in the window: the vendor's count,
+	// lowered by every call sent since.
+	Remaining int `json:"remaining"`
+	// Reset is when the vendor said the window ends; zero when unknown
+	// (after a window ran out here and before the next answer said).
+	Reset time.Time `json:"reset,omitzero"`
+	// Blocked is the time before which nothing is sent: a 429's reset plus
+	// the margin, or its Retry-After.
+	Blocked time.Time `json:"blocked,omitzero"`
+	// Seen is when an answer last spoke of this budget.
+	Seen time.Time `json:"seen,omitzero"`
+	// Probe is set while the first call of an unknown budget is out.
+	Probe time.Time `json:"probe,omitzero"`
+}
+
+// pollUnknown is how long a request waits when the window's calls are all
+// sent and no answer has yet said when the new window ends, or while the
+// first call of an unknown budget is out.
+const pollUnknown = 250 * time.Millisecond
+
+// probeFor is how long the first call of an unknown budget holds the
+// others back: long enough for its answer, short enough that a call that
+// died does not stall the rest.
+const probeFor = 30 * time.Second
+
+// take decides whether a call may go now: it counts the call against s
+// (returning 0) or says how long to wait. probe says the dialect carries a
+// budget in its answers: then, while nothing is known, one call goes first
+// and the rest wait for what its answer says.
+func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Duration {
+	if now.Before(s.Blocked) {
+		return s.Blocked.Sub(now)
+	}
+	if s.Limit <= 0 {
+		if probe && s.Seen.IsZero() {
+			if now.Before(s.Probe) {
+				return min(pollUnknown, s.Probe.Sub(now))
+			}
+			s.Probe = now.Add(probeFor)
+		}
+		return 0
+	}
+	if !s.Reset.IsZero() && !now.Before(s.Reset.Add(margin)) {
+		// The window is over: a fresh allowance, its end not yet known.
+		s.Remaining, s.Reset = s.Limit, time.Time{}
+	}
+	if s.Remaining > 0 {
+		s.Remaining--
+		return 0
+	}
+	if s.Reset.IsZero() {
+		return pollUnknown
+	}
+	return s.Reset.Add(margin).Sub(now)
+}
+
+// observe merges what an answer said into s; slow marks a "slow down"
+// answer, until which nothing may be sent.
+func (s *State) observe(o Observation, slow bool, until, now time.Time) {
+	s.Probe = time.Time{}
+	s.Seen = now
+	counting := s.Limit > 0
+	if o.Limit > 0 {
+		s.Limit = o.Limit
+	}
+	if slow {
+		s.Remaining = 0
+		if until.After(s.Blocked) {
+			s.Blocked = until
+		}
+		if o.Reset.After(s.Reset) {
+			s.Reset = o.Reset
+		}
+		return
+	}
+	if o.Remaining < 0 || o.Reset.IsZero() || s.Limit <= 0 {
+		// Without a count and a reset there is nothing to pace by.
+		return
+	}
+	switch {
+	case s.Reset.IsZero():
+		// The first answer, or the first of a window that ran out here:
+		// calls sent but not yet counted by the vendor are in our own
+		// count, so the lower count holds.
+		if counting {
+			s.Remaining = min(s.Remaining, o.Remaining)
+		} else {
+			s.Remaining = o.Remaining
+		}
+		s.Reset = o.Reset
+	case o.Reset.Equal(s.Reset):
+		s.Remaining = min(s.Remaining, o.Remaining)
+	case o.Reset.After(s.Reset):
+		// A newer window than the one we counted in.
+		s.Remaining, s.Reset = o.Remaining, o.Reset
+	}
+	// An answer from an older window says nothing new.
+}
+
+// Store keeps the States of one profile where every sharer sees them.
+type Store interface {
+	// Update runs f on the budget of key (a zero State when none is kept)
+	// under a lock that every sharer of the store honours, and keeps what
+	// f leaves. f may run more than once (an optimistic store retries).
+	Update(ctx context.Context, key string, f func(s *State)) error
+	// All is every State kept, by key, for status.
+	All(ctx context.Context) (map[string]State, error)
+}
+
+// Memory is a Store for one process.
+type Memory struct {
+	mu sync.Mutex
+	m  map[string]State
+}
+
+// Update implements Store.
+func (m *Memory) Update(_ context.Context, key string, f func(s *State)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[string]State{}
+	}
+	s := m.m[key]
+	f(&s)
+	m.m[key] = s
+	return nil
+}
+
+// All implements Store.
+func (m *Memory) All(context.Context) (map[string]State, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]State, len(m.m))
+	for k, v := range m.m {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Budget paces the requests of one profile under its vendor's dialect.
+// Its methods are safe for concurrent use.
+type Budget struct {
+	Dialect *Dialect
+	// Store is where the States are shared; nil means a Memory.
+	Store Store
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Fallback, when set, is used while Store fails (a fleet's Redis down):
+	// pacing goes on per host instead of stopping.
+	Fallback Store
+
+	once sync.Once
+}
+
+func (b *Budget) init() {
+	b.once.Do(func() {
+		if b.Store == nil {
+			b.Store = &Memory{}
+		}
+		if b.Now == nil {
+			b.Now = time.Now
+		}
+	})
+}
+
+func (b *Budget) update(ctx context.Context, key string, f func(s *State)) {
+	if err := b.Store.Update(ctx, key, f); err != nil && b.Fallback != nil {
+		_ = b.Fallback.Update(ctx, key, f)
+	}
+}
+
+// Take counts one call of key against the budget and returns 0, or
+// returns how long to wait before asking again (nothing counted). The
+// wait ends at until.
+func (b *Budget) Take(ctx context.Context, key string) (wait time.Duration, until time.Time) {
+	if b == nil {
+		return 0, time.Time{}
+	}
+	b.init()
+	now := b.Now()
+	margin := b.Dialect.margin()
+	probe := b.Dialect != nil && b.Dialect.LimitHeader != "" && b.Dialect.RemainingHeader != ""
+	b.update(ctx, key, func(s *State) { wait = s.take(now, margin, probe) })
+	if wait > 0 {
+		until = now.Add(wait)
+	}
+	return wait, until
+}
+
+// Observe learns from an answer to a call of key. For a "slow down"
+// answer it returns how long to wait before sending again and until when
+// (see Dialect.RetryWait; attempt counts the slow answers so far).
+func (b *Budget) Observe(ctx context.Context, key string, status int, h http.Header, attempt int) (wait time.Duration, why string, until time.Time, slow bool) {
+	if b == nil {
+		return 0, "", time.Time{}, false
+	}
+	b.init()
+	now := b.Now()
+	d := b.Dialect
+	o := d.Read(h)
+	slow = d.Slow(status, h)
+	if slow {
+		wait, why, _ = d.RetryWait(attempt, h, now)
+		until = now.Add(wait)
+	}
+	if slow || o.Known() || b.Dialect != nil && b.Dialect.LimitHeader != "" {
+		b.update(ctx, key, func(s *State) { s.observe(o, slow, until, now) })
+	}
+	return wait, why, until, slow
+}
+
+// Known is one budget as status shows it.
+type Known struct {
+	Method    string    `json:"method"`
+	Limit     int       `json:"limit,omitempty"`
+	Remaining int       `json:"remaining"`
+	Reset     time.Time `json:"reset,omitzero"`
+	Blocked   time.Time `json:"blocked_until,omitzero"`
+	Seen      time.Time `json:"seen,omitzero"`
+}
+
+// List is every budget a store keeps whose window (or block) has not
+// ended by now, sorted by method.
+func List(ctx context.Context, st Store, now time.Time) ([]Known, error) {
+	all, err := st.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Known
+	for k, s := range all {
+		if now.After(s.Reset) && now.After(s.Blocked) {
+			continue
+		}
+		out = append(out, Known{Method: k, Limit: s.Limit, Remaining: s.Remaining, Reset: s.Reset, Blocked: s.Blocked, Seen: s.Seen})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Method < out[j].Method })
+	return out, nil
+}
