@@ -149,7 +149,7 @@ type world struct {
 	mu        sync.Mutex
 	offset    time.Duration
 	clockFile string // the shared clock (sharedclock), if any
-	fakes  map[string]sandbox.Vendor
+	fakes     map[string]sandbox.Vendor
 
 	hostileHits atomic.Int64
 }
