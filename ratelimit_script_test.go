@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
@@ -27,6 +29,7 @@ var rateLimitCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 	"sharedclock": cmdSharedClock,
 	"bigfile":     cmdBigFile,
 	"statmax":     cmdStatMax,
+	"clients":     cmdClients,
 }
 
 // sharedclock makes the fakes and every later sesame process share one
@@ -108,4 +111,61 @@ func cmdStatMax(ts *testscript.TestScript, neg bool, args []string) {
 	if got := c.Get(args[1]); got > want {
 		ts.Fatalf("%s %s: got %d, want at most %d", args[0], args[1], got, want)
 	}
+}
+
+// clients ENVFILE N CALLS PATH WANT runs N clients at once against the
+// proxy named in ENVFILE (its *_BASE_URL and SESAME_PROXY_TOKEN), each
+// making CALLS GET requests of PATH one after another, and asserts that
+// every answer has status WANT.
+func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: clients ENVFILE N CALLS PATH WANT")
+	}
+	var base, token string
+	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), "=")
+		switch {
+		case strings.HasSuffix(k, "_BASE_URL"):
+			base = v
+		case k == "SESAME_PROXY_TOKEN":
+			token = v
+		}
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	calls, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[4])
+	ts.Check(err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[int]int{}
+	var fails []string
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < calls; j++ {
+				req, _ := http.NewRequest("GET", base+args[3], nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				mu.Lock()
+				if err != nil {
+					fails = append(fails, err.Error())
+				} else {
+					got[resp.StatusCode]++
+				}
+				mu.Unlock()
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(fails) > 0 || got[want] != n*calls {
+		ts.Fatalf("statuses %v, errors %v; want %d × %d", got, fails, n*calls, want)
+	}
+	ts.Logf("%d × %d", got[want], want)
 }
