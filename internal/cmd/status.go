@@ -37,6 +37,8 @@ type statusRow struct {
 	Secret    bool    `json:"secret_saved"`
 	Default   bool    `json:"default"`
 	Error     string  `json:"error,omitempty"`
+	// RateLimits are the vendor budgets sesame paces under (ratelimit.go).
+	RateLimits []budgetRow `json:"rate_limits,omitempty"`
 
 	until    time.Time
 	modeText string // Mode for people: the API too when it is not the default
@@ -96,6 +98,7 @@ func runStatus(app *App, opts *statusOptions) error {
 	for _, p := range profiles {
 		r := app.statusOf(p, now)
 		r.Default = p.Name == c.Default
+		r.RateLimits = app.budgetsOf(p, now)
 		rows = append(rows, r)
 	}
 	if opts.JSON {
@@ -111,6 +114,7 @@ func runStatus(app *App, opts *statusOptions) error {
 		return nil
 	}
 	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
+	writeBudgets(app.IO.Out, rows)
 	writeSharedStatus(app, profiles)
 	app.writeProxies(app.IO.Out)
 	return statusExit(name, rows)
