@@ -37,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -142,6 +143,8 @@ type Proxy struct {
 	// any (a unix socket).
 	hosts []string
 	self  string // the proxy's own origin, for Location rewriting
+
+	dropped atomic.Int64 // answers marked NotReplayedHeader (replay.go)
 
 	mu      sync.Mutex
 	cur     *providers.Session
@@ -482,7 +485,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 			st.slow++
 			if !rb.replayable() {
 				p.finish(resp)
-				notReplayed(resp, "the vendor's rate limit refused the request and its body was too large to keep: repeat the request after "+until.Local().Format("15:04:05"))
+				p.notReplayed(resp, "the vendor's rate limit refused the request and its body was too large to keep: repeat the request after "+until.Local().Format("15:04:05"))
 				return resp, st, nil
 			}
 			if err := p.tooLong(wait, until, what, &st); err != nil {
@@ -513,7 +516,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 		s = ns
 		if !rb.replayable() {
 			p.finish(resp)
-			notReplayed(resp, "the session was renewed; the request body was too large to send again: repeat the request")
+			p.notReplayed(resp, "the session was renewed; the request body was too large to send again: repeat the request")
 			return resp, st, nil
 		}
 		resp.Body.Close()

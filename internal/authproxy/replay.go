@@ -139,13 +139,19 @@ func (s *spoolCloser) Close() error {
 // notReplayed marks an answer whose request could not be sent again; it
 // is never a success status, so that no client takes it for one (a vendor
 // that says "log in again" with HTTP 200 gets 401 here).
-func notReplayed(resp *http.Response, why string) {
+func (p *Proxy) notReplayed(resp *http.Response, why string) {
+	p.dropped.Add(1)
 	resp.Header.Set(NotReplayedHeader, why)
 	if resp.StatusCode < 400 {
 		resp.StatusCode = http.StatusUnauthorized
 		resp.Status = "401 Unauthorized"
 	}
 }
+
+// NotReplayed counts the answers marked with NotReplayedHeader so far: a
+// command that ran a client through the proxy (sesame curl) fails when
+// any request of its run was not sent.
+func (p *Proxy) NotReplayed() int64 { return p.dropped.Load() }
 
 // RateLimited is a wait past sesame's bound (ratelimit.MaxWait a wait,
 // ratelimit.MaxRequestWait a request): the request was not sent (again).

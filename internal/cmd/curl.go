@@ -174,7 +174,13 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		return app.runCurlChild(ctx, curlPath, a.Argv(), "")
 	}
 	app.curlPrime = func() error { return lp.Proxy.Prime(ctx) }
-	return app.runCurlChild(ctx, curlPath, withConfigs(a), curlProxyConfig(lp.Proxy.Token(), app.Getenv))
+	err = app.runCurlChild(ctx, curlPath, withConfigs(a), curlProxyConfig(lp.Proxy.Token(), app.Getenv))
+	if err == nil && lp.Proxy.NotReplayed() > 0 {
+		// curl exits 0 on any HTTP status: an upload that never reached
+		// the vendor must not look like success.
+		return notSentErr()
+	}
+	return err
 }
 
 // onProxy moves a URL of the vendor's origin onto the proxy.

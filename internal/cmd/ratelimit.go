@@ -7,8 +7,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/authproxy"
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 )
+
+// notSentErr is the exit-5 error of a run whose request body was too large
+// to keep (over authproxy.MaxSpool) and so was not sent again after a
+// renewal or a rate limit: the upload did not happen.
+func notSentErr() error {
+	return clierr.New(clierr.Network, "the upload was not sent: the vendor asked for a new login or a slower pace, and a body over %d MiB cannot be sent again; repeat the request", authproxy.MaxSpool>>20)
+}
 
 // budgetRow is one rate-limit budget sesame knows for a profile (SPEC
 // §5b): a vendor method, what its last answer said, when it resets. It
