@@ -154,6 +154,16 @@ func (m *Memory) All(context.Context) (map[string]State, error) {
 
 // Budget paces the requests of one profile under its vendor's dialect.
 // Its methods are safe for concurrent use.
+//
+// It keeps a mirror of each State in memory. While the mirror was synced
+// with the Store in the last second and the budget is far from spent (more
+// than half of a window of at least 20 calls left, or a method the vendor
+// puts no budget on), a call is counted in the mirror alone; answers are
+// written through at most once a second then. Near the limit, after a
+// "slow down" and when a window turns, every call and answer goes through
+// the Store, so that the sharers never overspend together. (Writing the
+// file store on every call of a busy proxy would cost more than the proxy
+// itself.)
 type Budget struct {
 	Dialect *Dialect
 	// Store is where the States are shared; nil means a Memory.
@@ -164,8 +174,19 @@ type Budget struct {
 	// pacing goes on per host instead of stopping.
 	Fallback Store
 
-	once sync.Once
+	once   sync.Once
+	mu     sync.Mutex
+	mirror map[string]*mirrored
 }
+
+// mirrored is a State as this process last knew it.
+type mirrored struct {
+	State
+	synced time.Time // last read from or written to the Store
+}
+
+// syncEvery bounds how stale the mirror may be on the fast path.
+const syncEvery = time.Second
 
 func (b *Budget) init() {
 	b.once.Do(func() {
@@ -175,6 +196,7 @@ func (b *Budget) init() {
 		if b.Now == nil {
 			b.Now = time.Now
 		}
+		b.mirror = map[string]*mirrored{}
 	})
 }
 
@@ -182,6 +204,17 @@ func (b *Budget) update(ctx context.Context, key string, f func(s *State)) {
 	if err := b.Store.Update(ctx, key, f); err != nil && b.Fallback != nil {
 		_ = b.Fallback.Update(ctx, key, f)
 	}
+}
+
+// plenty reports whether m may be spent from without asking the Store.
+func (m *mirrored) plenty(now time.Time) bool {
+	if m == nil || now.Sub(m.synced) >= syncEvery || now.Before(m.Blocked) || !m.Probe.IsZero() || m.Seen.IsZero() {
+		return false
+	}
+	if m.Limit <= 0 {
+		return true // nothing to pace by
+	}
+	return m.Limit >= 20 && m.Remaining > m.Limit/2 && !m.Reset.IsZero() && now.Before(m.Reset)
 }
 
 // Take counts one call of key against the budget and returns 0, or
@@ -193,9 +226,22 @@ func (b *Budget) Take(ctx context.Context, key string) (wait time.Duration, unti
 	}
 	b.init()
 	now := b.Now()
+	b.mu.Lock()
+	if m := b.mirror[key]; m.plenty(now) {
+		if m.Limit > 0 {
+			m.Remaining--
+		}
+		b.mu.Unlock()
+		return 0, time.Time{}
+	}
+	b.mu.Unlock()
 	margin := b.Dialect.margin()
 	probe := b.Dialect != nil && b.Dialect.LimitHeader != "" && b.Dialect.RemainingHeader != ""
-	b.update(ctx, key, func(s *State) { wait = s.take(now, margin, probe) })
+	var snap State
+	b.update(ctx, key, func(s *State) { wait = s.take(now, margin, probe); snap = *s })
+	b.mu.Lock()
+	b.mirror[key] = &mirrored{State: snap, synced: now}
+	b.mu.Unlock()
 	if wait > 0 {
 		until = now.Add(wait)
 	}
@@ -218,7 +264,24 @@ func (b *Budget) Observe(ctx context.Context, key string, status int, h http.Hea
 		wait, why, _ = d.RetryWait(attempt, h, now)
 		until = now.Add(wait)
 	}
-	if slow || o.Known() || b.Dialect != nil && b.Dialect.LimitHeader != "" {
+	b.mu.Lock()
+	m := b.mirror[key]
+	if m == nil {
+		m = &mirrored{}
+		b.mirror[key] = m
+	}
+	before := m.State
+	m.observe(o, slow, until, now)
+	share := slow || !before.Probe.IsZero() || !m.Reset.Equal(before.Reset) || m.Limit != before.Limit ||
+		!m.plenty(now) || now.Sub(m.synced) >= syncEvery
+	if !o.Known() && !slow && before.Probe.IsZero() && !before.Seen.IsZero() {
+		share = false // an answer that says nothing, about a budget already known
+	}
+	if share {
+		m.synced = now
+	}
+	b.mu.Unlock()
+	if share {
 		b.update(ctx, key, func(s *State) { s.observe(o, slow, until, now) })
 	}
 	return wait, why, until, slow

@@ -51,11 +51,13 @@ func (f *File) edit(fn func(m map[string]State) bool) error {
 	if err != nil {
 		return err
 	}
-	if err := fh.Truncate(0); err != nil {
+	// Write over, then cut to length: truncating to zero first would make
+	// ext4 flush the file on close (its auto_da_alloc), a millisecond or
+	// more on every request.
+	if _, err := fh.WriteAt(out, 0); err != nil {
 		return err
 	}
-	_, err = fh.WriteAt(out, 0)
-	return err
+	return fh.Truncate(int64(len(out)))
 }
 
 // Update implements Store.

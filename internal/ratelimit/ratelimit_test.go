@@ -207,3 +207,53 @@ func TestFileSharedUpdates(t *testing.T) {
 		t.Fatalf("%v %+v", err, all)
 	}
 }
+
+// countingStore counts the updates that reach the shared store.
+type countingStore struct {
+	Memory
+	n  int
+	mu sync.Mutex
+}
+
+func (c *countingStore) Update(ctx context.Context, key string, f func(s *State)) error {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Memory.Update(ctx, key, f)
+}
+
+// Far from the limit a call costs no store round trip; two budgets (two
+// processes) sharing one store near the limit never overspend it.
+func TestBudgetFastPathAndSharing(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	st := &countingStore{}
+	a := &Budget{Dialect: tdxLike, Store: st, Now: c.now}
+	ctx := context.Background()
+	reset := t0.Add(60 * time.Second).Format(http.TimeFormat)
+	a.Take(ctx, "k")
+	a.Observe(ctx, "k", 200, hdr("X-RateLimit-Limit", "60", "X-RateLimit-Remaining", "59", "X-RateLimit-Reset", reset), 0)
+	before := st.n
+	for i := 0; i < 10; i++ {
+		if w, _ := a.Take(ctx, "k"); w != 0 {
+			t.Fatal("held with plenty left")
+		}
+	}
+	if st.n != before {
+		t.Fatalf("%d store updates for calls far from the limit", st.n-before)
+	}
+	// Near the limit, both go through the store: 3 left, 3 calls between them.
+	b := &Budget{Dialect: tdxLike, Store: st, Now: c.now}
+	a.Observe(ctx, "k", 200, hdr("X-RateLimit-Limit", "60", "X-RateLimit-Remaining", "3", "X-RateLimit-Reset", reset), 0)
+	sent := 0
+	for i := 0; i < 4; i++ {
+		for _, bg := range []*Budget{a, b} {
+			if w, _ := bg.Take(ctx, "k"); w == 0 {
+				sent++
+			}
+		}
+	}
+	if sent != 3 {
+		t.Fatalf("%d calls sent with 3 left", sent)
+	}
+}
