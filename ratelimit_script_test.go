@@ -122,13 +122,23 @@ func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: clients ENVFILE N CALLS PATH WANT")
 	}
 	var base, token string
-	for _, l := range strings.Split(ts.ReadFile(args[0]), "\n") {
-		k, v, _ := strings.Cut(strings.TrimSpace(l), "=")
-		switch {
-		case strings.HasSuffix(k, "_BASE_URL"):
-			base = v
-		case k == "SESAME_PROXY_TOKEN":
-			token = v
+	// The proxy may still be writing the file: poll until both lines are in.
+	for deadline := time.Now().Add(10 * time.Second); base == "" || token == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s holds no *_BASE_URL and SESAME_PROXY_TOKEN after 10s", args[0])
+		}
+		text := ts.ReadFile(args[0])
+		if !strings.HasSuffix(text, "\n") {
+			continue
+		}
+		for _, l := range strings.Split(text, "\n") {
+			k, v, _ := strings.Cut(strings.TrimSpace(l), "=")
+			switch {
+			case strings.HasSuffix(k, "_BASE_URL"):
+				base = v
+			case k == "SESAME_PROXY_TOKEN":
+				token = v
+			}
 		}
 	}
 	n, err := strconv.Atoi(args[1])

@@ -26,6 +26,12 @@ type State struct {
 	Seen time.Time `json:"seen,omitzero"`
 	// Probe is set while the first call of an unknown budget is out.
 	Probe time.Time `json:"probe,omitzero"`
+	// Out counts calls sent and not yet answered (OutAt: the last one
+	// sent); a window that turns here starts with them counted, since
+	// they may reach the vendor in it. A count left by a process that
+	// died fades after probeFor.
+	Out   int       `json:"out,omitempty"`
+	OutAt time.Time `json:"out_at,omitzero"`
 }
 
 // pollUnknown is how long a request waits when the window's calls are all
@@ -46,6 +52,9 @@ func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Durat
 	if now.Before(s.Blocked) {
 		return s.Blocked.Sub(now)
 	}
+	if s.Out > 0 && now.Sub(s.OutAt) >= probeFor {
+		s.Out = 0
+	}
 	if s.Limit <= 0 {
 		if probe && s.Seen.IsZero() {
 			if now.Before(s.Probe) {
@@ -56,11 +65,14 @@ func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Durat
 		return 0
 	}
 	if !s.Reset.IsZero() && !now.Before(s.Reset.Add(margin)) {
-		// The window is over: a fresh allowance, its end not yet known.
-		s.Remaining, s.Reset = s.Limit, time.Time{}
+		// The window is over: a fresh allowance, its end not yet known,
+		// less the calls still on their way.
+		s.Remaining, s.Reset = max(s.Limit-s.Out, 0), time.Time{}
 	}
 	if s.Remaining > 0 {
 		s.Remaining--
+		s.Out++
+		s.OutAt = now
 		return 0
 	}
 	if s.Reset.IsZero() {
@@ -74,6 +86,9 @@ func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Durat
 func (s *State) observe(o Observation, slow bool, until, now time.Time) {
 	s.Probe = time.Time{}
 	s.Seen = now
+	if s.Out > 0 {
+		s.Out--
+	}
 	counting := s.Limit > 0
 	if o.Limit > 0 {
 		s.Limit = o.Limit
