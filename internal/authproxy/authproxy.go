@@ -48,10 +48,10 @@ import (
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
-// MaxReplay is the largest request body the proxy keeps so that it can send
-// the request again after renewing the session. A larger or streamed body
-// goes straight through; when the vendor then rejects the session, the
-// client gets that answer with the NotReplayedHeader set.
+// MaxReplay is the largest request body the proxy keeps in memory so that
+// it can send the request again after renewing the session or waiting out
+// a rate limit; a larger one is kept in a temp file up to MaxSpool, and
+// one larger still goes through once (replay.go).
 const MaxReplay = 1 << 20
 
 // MaxSpool is the largest request body kept in a private temp file (0600,
@@ -65,9 +65,9 @@ const peekMax = 64 << 10
 
 // Headers the proxy sets on its answers.
 const (
-	// NotReplayedHeader marks a vendor auth error that was not sent again
-	// because its body was too large or streamed; the session is renewed,
-	// and the client may send the request again.
+	// NotReplayedHeader marks an answer (never a 2xx) to a request that
+	// was not sent again after a renewal or a rate limit because its body
+	// was over MaxSpool; the client may send the request again.
 	NotReplayedHeader = "Sesame-Not-Replayed"
 	// RefusedHeader marks an answer of the proxy itself (bad token, foreign
 	// Host, login path, …), not of the vendor.
@@ -306,12 +306,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, forwardStats
 		refuse(w, http.StatusForbidden, "path is not allowed (--allow-path)")
 		return http.StatusForbidden, forwardStats{}
 	}
-	resp, renewals, err := p.forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
+	resp, st, err := p.forward(r.Context(), r.Method, r.URL, r.Header, r.Body, r.ContentLength)
 	if err != nil {
 		var re *Refusal
 		if errors.As(err, &re) {
 			refuse(w, re.Code, re.Msg)
-			return re.Code, renewals
+			return re.Code, st
 		}
 		p.errorf("%v", err)
 		code := http.StatusBadGateway
@@ -325,7 +325,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, forwardStats
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.Until.Sub(p.o.HTTP.Now()).Seconds()))))
 		}
 		refuse(w, code, err.Error())
-		return code, renewals
+		return code, st
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -336,7 +336,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, forwardStats
 	buf := bufPool.Get().(*[]byte)
 	_, _ = io.CopyBuffer(w, resp.Body, *buf)
 	bufPool.Put(buf)
-	return resp.StatusCode, renewals
+	return resp.StatusCode, st
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
