@@ -43,6 +43,9 @@ type Options struct {
 	// Now is the clock an X-RateLimit-Reset or Retry-After date is read
 	// against; tests inject theirs.
 	Now func() time.Time
+	// Waits gets a line for every wait between attempts longer than a
+	// second (SPEC §5b: said on stderr, never on stdout); nil for none.
+	Waits io.Writer
 }
 
 // MaxWait is the longest one wait between retries may be (ratelimit.MaxWait:
@@ -80,6 +83,7 @@ type Client struct {
 	retries int
 	sleep   func(ctx context.Context, d time.Duration) error
 	now     func() time.Time
+	waits   io.Writer
 }
 
 // New builds a Client.
@@ -122,6 +126,7 @@ func New(o Options) (*Client, error) {
 		retries: o.Retries,
 		sleep:   o.Sleep,
 		now:     o.Now,
+		waits:   o.Waits,
 	}
 	return c, nil
 }
@@ -235,6 +240,9 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d%s); try again after %s", u.Host, wait.Round(time.Second), resp.Status, why, c.now().Add(wait).Local().Format("15:04:05"))
 		}
 		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait, resp.Status, i+2, max(attempts, 1+c.retries), why)
+		if wait > time.Second && c.waits != nil {
+			fmt.Fprintf(c.waits, "sesame: waiting %d s for %s (HTTP %d; sending again at %s)\n", int((wait+time.Second-1)/time.Second), u.Host, resp.Status, c.now().Add(wait).Local().Format("15:04:05"))
+		}
 		if err := c.Wait(ctx, wait); err != nil {
 			return nil, err
 		}
