@@ -13,7 +13,7 @@ import (
 // Rate budgets (SPEC §5b): every request sent for a profile is paced under
 // one ratelimit.Budget in its provider's dialect. The budget is shared by
 // every sesame process of the host through a small state file beside the
-// session store (StateDir/ratelimit/PROFILE.json: counts and times, never a
+// session store (StateDir/ratelimit/PROFILE[@ID].json: counts and times, never a
 // secret; locked like the renewal lock), and, for a shared (fleet)
 // profile, by every host through the fleet's Redis, the file serving while
 // Redis does not answer.
@@ -24,7 +24,11 @@ func (s *Service) budgetPath(p *config.Profile) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "ratelimit", url.PathEscape(p.Name)+".json"), nil
+	name := p.Name
+	if c, err := s.Config(); err == nil {
+		name = c.StoreKey(p.Name, false) // PROFILE, or PROFILE@ID for another config file
+	}
+	return filepath.Join(dir, "ratelimit", url.PathEscape(name)+".json"), nil
 }
 
 // budgetStore is where p's budgets are shared, and the host's own when
