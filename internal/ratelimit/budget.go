@@ -189,9 +189,10 @@ type Budget struct {
 	// pacing goes on per host instead of stopping.
 	Fallback Store
 
-	once   sync.Once
-	mu     sync.Mutex
-	mirror map[string]*mirrored
+	once      sync.Once
+	mu        sync.Mutex
+	mirror    map[string]*mirrored
+	downUntil time.Time // the shared store failed: the Fallback until then
 }
 
 // mirrored is a State as this process last knew it.
@@ -215,8 +216,24 @@ func (b *Budget) init() {
 	})
 }
 
+// downFor is how long a failed shared store is left alone: every call to
+// a Redis that does not answer would cost its timeout.
+const downFor = 30 * time.Second
+
 func (b *Budget) update(ctx context.Context, key string, f func(s *State)) {
+	if b.Fallback != nil {
+		b.mu.Lock()
+		down := b.Now().Before(b.downUntil)
+		b.mu.Unlock()
+		if down {
+			_ = b.Fallback.Update(ctx, key, f)
+			return
+		}
+	}
 	if err := b.Store.Update(ctx, key, f); err != nil && b.Fallback != nil {
+		b.mu.Lock()
+		b.downUntil = b.Now().Add(downFor)
+		b.mu.Unlock()
 		_ = b.Fallback.Update(ctx, key, f)
 	}
 }

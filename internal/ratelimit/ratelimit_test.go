@@ -257,3 +257,35 @@ func TestBudgetFastPathAndSharing(t *testing.T) {
 		t.Fatalf("%d calls sent with 3 left", sent)
 	}
 }
+
+// failing is a shared store that does not answer (a fleet's Redis down).
+type failing struct{ calls *int }
+
+func (f failing) Update(context.Context, string, func(*State)) error {
+	*f.calls++
+	return context.DeadlineExceeded
+}
+
+func (failing) All(context.Context) (map[string]State, error) { return nil, context.DeadlineExceeded }
+
+// While the shared store fails, the host's own store keeps pacing.
+func TestBudgetFallback(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	local := &Memory{}
+	calls := 0
+	b := &Budget{Dialect: tdxLike, Store: failing{&calls}, Fallback: local, Now: c.now}
+	ctx := context.Background()
+	b.Observe(ctx, "k", 429, hdr("X-RateLimit-Reset", t0.Add(10*time.Second).Format(http.TimeFormat)), 0)
+	all, _ := local.All(ctx)
+	if !all["k"].Blocked.Equal(t0.Add(15 * time.Second)) {
+		t.Fatalf("fallback holds %+v", all["k"])
+	}
+	if w, _ := b.Take(ctx, "k"); w != 15*time.Second {
+		t.Fatalf("held %s, want 15s", w)
+	}
+	// One failed call, then the store is left alone for a while.
+	if calls != 1 {
+		t.Fatalf("%d calls to the failed store", calls)
+	}
+}
