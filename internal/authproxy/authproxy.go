@@ -119,6 +119,8 @@ type Options struct {
 	// MaxSpool bounds a body kept in a temp file to be sent again; 0
 	// means MaxSpool.
 	MaxSpool int64
+	// Metrics serves MetricsPath (Prometheus text, behind the token).
+	Metrics bool
 	// Waits gets "waiting 41 s for …'s rate limit on GET /api/people
 	// (resets 14:02:17)" for every wait longer than a second; nil for
 	// none.
@@ -145,6 +147,7 @@ type Proxy struct {
 	self  string // the proxy's own origin, for Location rewriting
 
 	dropped atomic.Int64 // answers marked NotReplayedHeader (replay.go)
+	stats   counters     // for --metrics (metrics.go)
 
 	mu      sync.Mutex
 	cur     *providers.Session
@@ -276,8 +279,13 @@ func refuse(w http.ResponseWriter, code int, msg string) {
 
 // ServeHTTP checks the caller, then forwards.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.o.Metrics && r.URL.Path == MetricsPath {
+		p.serveMetrics(w, r)
+		return
+	}
 	start := time.Now()
 	code, st := p.serve(w, r)
+	p.count(st)
 	p.logf(r.Method, r.URL.Path, code, time.Since(start), st)
 }
 
