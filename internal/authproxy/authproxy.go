@@ -491,6 +491,11 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 		if slow {
 			// Not processed: wait it out and send again, without a login.
 			st.slow++
+			if floor := slowFloor(st.slow); wait < floor {
+				// "Retry-After: 0" again and again: back off all the same,
+				// so that sesame never hammers a vendor that says no.
+				wait, until = floor, until.Add(floor-wait)
+			}
 			if !rb.replayable() {
 				p.finish(resp)
 				p.notReplayed(resp, "the vendor's rate limit refused the request and its body was too large to keep: repeat the request after "+until.Local().Format("15:04:05"))

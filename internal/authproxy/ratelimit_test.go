@@ -141,3 +141,28 @@ func TestRateLimitPastTheBound(t *testing.T) {
 		t.Fatalf("slept %v, %d calls: the second request should be held by the budget, not sent", clock.slept, calls.Load())
 	}
 }
+
+// A vendor that answers "Retry-After: 0" again and again is not hammered:
+// after the first, the waits back off, and the request ends within the
+// bound with exit 5.
+func TestRateLimitRetryAfterZeroBacksOff(t *testing.T) {
+	t.Parallel()
+	clock := &virtual{t: time.Date(2026, 3, 28, 16, 8, 0, 0, time.UTC)}
+	var calls atomic.Int64
+	v := newVendor(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	fs := &fakeSessions{}
+	fs.n.Store(1)
+	px, _ := newProxy(t, "ym", v.srv.URL, fs, virtualHTTP(t, clock))
+	u, _ := url.Parse(v.srv.URL + "/Ams/1/MemberProfile")
+	_, _, err := px.Forward(context.Background(), "GET", u, nil, nil, 0)
+	if clierr.Code(err) != clierr.Network || calls.Load() > 20 {
+		t.Fatalf("exit %d after %d calls: %v", clierr.Code(err), calls.Load(), err)
+	}
+	if clock.slept[0] != 0 || clock.slept[1] != 500*time.Millisecond {
+		t.Fatalf("waits %v", clock.slept[:2])
+	}
+}

@@ -173,6 +173,15 @@ func durText(d time.Duration) string {
 	return fmt.Sprintf("%d s", int(d/time.Second))
 }
 
+// slowFloor is the least wait after the n-th "slow down" answer of one
+// request: none after the first, then 0.5 s doubling up to a minute.
+func slowFloor(n int) time.Duration {
+	if n <= 1 {
+		return 0
+	}
+	return min(time.Duration(250<<min(n-1, 8))*time.Millisecond, time.Minute)
+}
+
 // tooLong is the error for a wait past the bound; nil when within it.
 func (p *Proxy) tooLong(wait time.Duration, until time.Time, what string, st *forwardStats) error {
 	if wait <= ratelimit.MaxWait && st.waited+wait <= ratelimit.MaxRequestWait {
