@@ -484,6 +484,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 		p.o.HTTP.AddSecret(s.Secrets()...)
 		resp, err := p.o.HTTP.Stream(req)
 		if err != nil {
+			p.budget.Cancel(context.WithoutCancel(ctx), key)
 			return nil, st, err
 		}
 		rb.sent()

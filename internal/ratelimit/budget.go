@@ -67,7 +67,9 @@ func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Durat
 	if !s.Reset.IsZero() && !now.Before(s.Reset.Add(margin)) {
 		// The window is over: a fresh allowance, its end not yet known,
 		// less the calls still on their way.
-		s.Remaining, s.Reset = max(s.Limit-s.Out, 0), time.Time{}
+		// (The count starts afresh with the window, so that a call lost
+		// without an answer never shrinks the next ones.)
+		s.Remaining, s.Reset, s.Out = max(s.Limit-s.Out, 0), time.Time{}, 0
 	}
 	if s.Remaining > 0 {
 		s.Remaining--
@@ -317,6 +319,27 @@ func (b *Budget) Observe(ctx context.Context, key string, status int, h http.Hea
 		b.update(ctx, key, func(s *State) { s.observe(o, slow, until, now) })
 	}
 	return wait, why, until, slow
+}
+
+// Cancel gives back the call of key that Take counted when it got no
+// answer (the network failed): it is no longer on its way, and if it was
+// the first call of an unknown budget, the others need not wait for it.
+func (b *Budget) Cancel(ctx context.Context, key string) {
+	if b == nil {
+		return
+	}
+	b.init()
+	b.mu.Lock()
+	if m := b.mirror[key]; m != nil && m.Out > 0 {
+		m.Out--
+	}
+	b.mu.Unlock()
+	b.update(ctx, key, func(s *State) {
+		if s.Out > 0 {
+			s.Out--
+		}
+		s.Probe = time.Time{} // a first call that failed holds nobody back
+	})
 }
 
 // Known is one budget as status shows it.

@@ -289,3 +289,16 @@ func TestBudgetFallback(t *testing.T) {
 		t.Fatalf("%d calls to the failed store", calls)
 	}
 }
+
+// A call that got no answer holds nobody back.
+func TestBudgetCancel(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	b := &Budget{Dialect: tdxLike, Now: c.now}
+	ctx := context.Background()
+	b.Take(ctx, "k") // the probe
+	b.Cancel(ctx, "k")
+	if w, _ := b.Take(ctx, "k"); w != 0 {
+		t.Fatalf("held %s after the first call failed", w)
+	}
+}
