@@ -471,6 +471,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 		}
 		req, err := http.NewRequestWithContext(ctx, method, out.String(), rb.reader())
 		if err != nil {
+			p.budget.Cancel(context.WithoutCancel(ctx), key)
 			return nil, st, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
 		}
 		req.ContentLength = rb.size
