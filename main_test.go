@@ -41,9 +41,19 @@ func TestMain(m *testing.M) {
 			// with SESAME_TEST_SHOW_SLEEP=1 for the scripts to check.
 			var slept atomic.Int64
 			now := func() time.Time { return time.Now().Add(offset + time.Duration(slept.Load())) }
+			// With `sharedclock` the fakes and every sesame process share
+			// one virtual clock (ratelimit_script_test.go).
+			shared := os.Getenv(clockFileEnv)
+			base := func() time.Time { return time.Now().Add(offset) }
+			if shared != "" {
+				now = func() time.Time { return base().Add(clockAhead(shared)) }
+			}
 			code := cmd.ExecuteAt(now, func(ctx context.Context, d time.Duration) error {
 				if os.Getenv("SESAME_TEST_SHOW_SLEEP") == "1" {
 					fmt.Fprintf(os.Stderr, "test clock: slept %s\n", d.Round(time.Second))
+				}
+				if shared != "" {
+					return sharedSleep(ctx, shared, base, now().Add(d))
 				}
 				slept.Add(int64(d))
 				return ctx.Err()
@@ -107,7 +117,7 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: withCmds(proxyCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: withCmds(withCmds(rateLimitCmds, proxyCmds), map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sandbox":   cmdSandbox,
 			"clock":     cmdClock,
 			"logins":    cmdLogins,
@@ -143,22 +153,24 @@ type worldKey struct{}
 
 // world is one script's fakes and clock.
 type world struct {
-	mu     sync.Mutex
-	offset time.Duration
-	fakes  map[string]sandbox.Vendor
+	mu        sync.Mutex
+	offset    time.Duration
+	clockFile string // the shared clock (sharedclock), if any
+	fakes     map[string]sandbox.Vendor
 
 	hostileHits atomic.Int64
 }
 
 func (w *world) now() time.Time {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return time.Now().Add(w.offset)
+	off, file := w.offset, w.clockFile
+	w.mu.Unlock()
+	return time.Now().Add(off + clockAhead(file))
 }
 
 func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
 
-// sandbox NAME [ttl=DURATION] [ratelimit=N] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
+// sandbox NAME [ttl=DURATION] [ratelimit=N] [datalimit=N] [datawindow=D] [data429=N] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
 // starts a fake vendor server and sets SANDBOX_<NAME>_URL (the profile URL)
 // and SANDBOX_<NAME>_BASE (the server root).
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
@@ -182,6 +194,18 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 			d, err := time.ParseDuration(v)
 			ts.Check(err)
 			o.TokenSkew = d
+		case "datalimit": // TDX: data calls allowed per method and window
+			n, err := strconv.Atoi(v)
+			ts.Check(err)
+			o.DataLimit = n
+		case "datawindow": // TDX: the data rate limit's window
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			o.DataWindow = d
+		case "data429": // TDX, YM: answer this many data calls with 429
+			n, err := strconv.Atoi(v)
+			ts.Check(err)
+			o.DataLimited = n
 		case "step1": // AMS: header, cookie or none
 			o.Step1 = v
 		case "end": // AMS: rpc ends sessions with HTTP 200 + rpc exception

@@ -48,8 +48,8 @@ const (
 	renewTokenTTL = 3 * time.Second
 )
 
-// onlyProxy runs sections 3 and 7 alone.
-var onlyProxy bool
+// onlyProxy runs sections 3 and 7 alone; onlyRate section 8.
+var onlyProxy, onlyRate bool
 
 // expiryTrials is how many times the renewal stampede is measured.
 var expiryTrials = 7
@@ -61,6 +61,7 @@ func main() {
 	benchtime := flag.String("benchtime", "300ms", "go test -benchtime for the Go benchmarks")
 	keep := flag.Bool("keep", false, "keep the work folder (binaries, homes) and print its path")
 	flag.BoolVar(&onlyProxy, "proxy", false, "measure only sesame curl ÷ curl and the proxy (sections 3 and 7), printed, not written")
+	flag.BoolVar(&onlyRate, "ratelimit", false, "measure only the rate-limit pacing of sesame proxy (section 8), printed, not written")
 	flag.IntVar(&expiryTrials, "trials", expiryTrials, "rounds of the concurrent-renewal measurement (each waits out a session)")
 	flag.Parse()
 	if err := run(*runs, *warm, *out, *benchtime, *keep); err != nil {
@@ -137,6 +138,14 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 		return fmt.Errorf("token show does not print a JWT: %v %q %q", err, out, errOut)
 	}
 
+	if onlyRate {
+		rr, err := measureRateLimit(work, sesame)
+		if err != nil {
+			return err
+		}
+		fmt.Print(rr.markdown())
+		return nil
+	}
 	if onlyProxy {
 		return r.proxyOnly(work, sesame, rss, fileHome, helloP, tdxURL, warm, runs)
 	}
@@ -228,6 +237,14 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 		r.proxy = &proxyReport{skip: "failed: " + err.Error()}
 	} else {
 		r.proxy = pr
+	}
+
+	// 8. Rate limits.
+	logf("8/8 %d calls through sesame proxy under a limit of %d per %s", rateCalls, rateLimit, rateWindow)
+	if rr, err := measureRateLimit(work, sesame); err != nil {
+		r.rate = &rateReport{skip: "failed: " + err.Error()}
+	} else {
+		r.rate = rr
 	}
 
 	r.took = time.Since(began)

@@ -32,6 +32,7 @@ type report struct {
 	gobenchErr error
 
 	proxy *proxyReport
+	rate  *rateReport
 }
 
 type stampedeTrial struct {
@@ -165,6 +166,9 @@ func (r *report) markdown() string {
 	}
 	if r.proxy != nil {
 		w("%s", r.proxy.markdown())
+	}
+	if r.rate != nil {
+		w("%s", r.rate.markdown())
 	}
 	return b.String()
 }

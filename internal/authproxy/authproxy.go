@@ -27,7 +27,6 @@ package authproxy
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -35,28 +34,37 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
-// MaxReplay is the largest request body the proxy keeps so that it can send
-// the request again after renewing the session. A larger or streamed body
-// goes straight through; when the vendor then rejects the session, the
-// client gets that answer with the NotReplayedHeader set.
+// MaxReplay is the largest request body the proxy keeps in memory so that
+// it can send the request again after renewing the session or waiting out
+// a rate limit; a larger one is kept in a temp file up to MaxSpool, and
+// one larger still goes through once (replay.go).
 const MaxReplay = 1 << 20
+
+// MaxSpool is the largest request body kept in a private temp file (0600,
+// removed when the request is done) so that it too can be sent again
+// after a renewal or a 429; a larger one goes through once (replay.go).
+const MaxSpool = 256 << 20
 
 // peekMax is how much of a small JSON 200 answer is read ahead to let the
 // provider spot an auth error in the body (Info.AuthErrorIn200).
@@ -64,9 +72,9 @@ const peekMax = 64 << 10
 
 // Headers the proxy sets on its answers.
 const (
-	// NotReplayedHeader marks a vendor auth error that was not sent again
-	// because its body was too large or streamed; the session is renewed,
-	// and the client may send the request again.
+	// NotReplayedHeader marks an answer (never a 2xx) to a request that
+	// was not sent again after a renewal or a rate limit because its body
+	// was over MaxSpool; the client may send the request again.
 	NotReplayedHeader = "Sesame-Not-Replayed"
 	// RefusedHeader marks an answer of the proxy itself (bad token, foreign
 	// Host, login path, …), not of the vendor.
@@ -119,6 +127,19 @@ type Options struct {
 	Errors io.Writer
 	// Now is the clock (login back-off); nil means time.Now.
 	Now func() time.Time
+	// Budget paces requests under the vendor's rate limit, shared with
+	// the other sesame processes of the host or the fleet; nil means one
+	// for this proxy alone, in the provider's dialect.
+	Budget *ratelimit.Budget
+	// MaxSpool bounds a body kept in a temp file to be sent again; 0
+	// means MaxSpool.
+	MaxSpool int64
+	// Metrics serves MetricsPath (Prometheus text, behind the token).
+	Metrics bool
+	// Waits gets "waiting 41 s for …'s rate limit on GET /api/people
+	// (resets 14:02:17)" for every wait longer than a second; nil for
+	// none.
+	Waits io.Writer
 }
 
 // Proxy is an authenticating reverse proxy for one profile.
@@ -131,11 +152,17 @@ type Proxy struct {
 	// bodyVerdict is set when the provider reads auth errors from 200
 	// bodies, so that only then is a body peeked at.
 	bodyVerdict bool
+	// dialect and budget pace requests under the vendor's rate limit.
+	dialect *ratelimit.Dialect
+	budget  *ratelimit.Budget
 
 	// hosts are the Host values accepted (DNS rebinding); empty accepts
 	// any (a unix socket).
 	hosts []string
 	self  string // the proxy's own origin, for Location rewriting
+
+	dropped atomic.Int64 // answers marked NotReplayedHeader (replay.go)
+	stats   counters     // for --metrics (metrics.go)
 
 	mu      sync.Mutex
 	cur     *providers.Session
@@ -166,8 +193,17 @@ func New(o Options) (*Proxy, error) {
 		}
 		tok = base64.RawURLEncoding.EncodeToString(b)
 	}
+	if o.MaxSpool <= 0 {
+		o.MaxSpool = MaxSpool
+	}
+	dialect := o.Provider.Info().RateLimit
+	if o.Budget == nil {
+		o.Budget = &ratelimit.Budget{Dialect: dialect, Now: o.HTTP.Now}
+	}
 	return &Proxy{
 		o:           o,
+		dialect:     dialect,
+		budget:      o.Budget,
 		origin:      &url.URL{Scheme: u.Scheme, Host: u.Host},
 		base:        strings.TrimRight(u.Path, "/"),
 		token:       tok,
@@ -230,9 +266,14 @@ func refuse(w http.ResponseWriter, code int, msg string) {
 
 // ServeHTTP checks the caller, then forwards.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.o.Metrics && r.URL.Path == MetricsPath {
+		p.serveMetrics(w, r)
+		return
+	}
 	start := time.Now()
-	code, pth, renewals := p.serve(w, r)
-	p.logf(r.Method, pth, code, time.Since(start), renewals)
+	code, pth, st := p.serve(w, r)
+	p.count(st)
+	p.logf(r.Method, pth, code, time.Since(start), st)
 }
 
 // methodOverrides are the headers some servers (ASP.NET, ServiceStack,
@@ -242,7 +283,7 @@ var methodOverrides = []string{"X-Http-Method-Override", "X-Http-Method", "X-Met
 
 // serve answers r; pth is what may be logged of its path (never the
 // capability, never a query).
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth string, renewals int) {
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth string, st forwardStats) {
 	// The path as asked is logged only when it holds no capability.
 	pth = "-"
 	if !p.o.PathToken {
@@ -250,31 +291,31 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth str
 	}
 	if len(p.hosts) > 0 && !slices.Contains(p.hosts, strings.ToLower(r.Host)) {
 		refuse(w, http.StatusMisdirectedRequest, "this proxy answers to "+p.hosts[0]+" only")
-		return http.StatusMisdirectedRequest, pth, 0
+		return http.StatusMisdirectedRequest, pth, forwardStats{}
 	}
 	if r.Method == http.MethodConnect || (r.URL.Host != "" && !slices.Contains(p.hosts, strings.ToLower(r.URL.Host))) {
 		refuse(w, http.StatusForbidden, "forwards to "+p.origin.String()+" only")
-		return http.StatusForbidden, pth, 0
+		return http.StatusForbidden, pth, forwardStats{}
 	}
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(p.o.AllowOrigins, o) {
 		refuse(w, http.StatusForbidden, "requests from web pages (Origin header) are refused")
-		return http.StatusForbidden, pth, 0
+		return http.StatusForbidden, pth, forwardStats{}
 	}
 	raw := r.URL.EscapedPath()
 	if p.o.PathToken {
 		var ok bool
 		if raw, ok = p.capability(raw); !ok {
 			refuse(w, http.StatusUnauthorized, "missing or wrong capability: this proxy serves only the URLs sesame handed to its curl")
-			return http.StatusUnauthorized, pth, 0
+			return http.StatusUnauthorized, pth, forwardStats{}
 		}
 	} else if !p.authorized(r.Header.Values("Authorization")) {
 		refuse(w, http.StatusUnauthorized, "missing or wrong proxy token: send Authorization: Bearer $SESAME_PROXY_TOKEN")
-		return http.StatusUnauthorized, pth, 0
+		return http.StatusUnauthorized, pth, forwardStats{}
 	}
 	clean, err := CleanPath(raw)
 	if err != nil {
 		refuse(w, http.StatusBadRequest, "path refused: it has "+strings.TrimPrefix(err.Error(), errPath.Error()+"\n")+"; servers read such paths in different ways")
-		return http.StatusBadRequest, pth, 0
+		return http.StatusBadRequest, pth, forwardStats{}
 	}
 	pth = clean
 	if p.login != nil && p.login(strings.ToLower(clean)) {
@@ -284,7 +325,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth str
 	}
 	if len(p.o.AllowMethods) > 0 && !slices.ContainsFunc(p.o.AllowMethods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
 		refuse(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed (--allow-method)")
-		return http.StatusMethodNotAllowed, pth, 0
+		return http.StatusMethodNotAllowed, pth, forwardStats{}
 	}
 	for _, k := range methodOverrides {
 		if _, ok := r.Header[k]; !ok {
@@ -292,29 +333,35 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth str
 		}
 		if len(p.o.AllowMethods) > 0 {
 			refuse(w, http.StatusForbidden, k+" is refused: it would change the method past --allow-method")
-			return http.StatusForbidden, pth, 0
+			return http.StatusForbidden, pth, forwardStats{}
 		}
 		r.Header.Del(k)
 	}
 	if len(p.o.AllowPaths) > 0 && !slices.ContainsFunc(p.o.AllowPaths, func(re *regexp.Regexp) bool { return re.MatchString(clean) }) {
 		refuse(w, http.StatusForbidden, "path is not allowed (--allow-path)")
-		return http.StatusForbidden, pth, 0
+		return http.StatusForbidden, pth, forwardStats{}
 	}
 	target := &url.URL{Path: clean, RawQuery: r.URL.RawQuery}
-	resp, renewals, err := p.Forward(r.Context(), r.Method, target, r.Header, r.Body, r.ContentLength)
+	resp, st, err := p.forward(r.Context(), r.Method, target, r.Header, r.Body, r.ContentLength)
 	if err != nil {
 		var re *Refusal
 		if errors.As(err, &re) {
 			refuse(w, re.Code, re.Msg)
-			return re.Code, pth, renewals
+			return re.Code, pth, st
 		}
 		p.errorf("%v", err)
 		code := http.StatusBadGateway
 		if errors.Is(err, errSession) {
 			code = http.StatusServiceUnavailable
 		}
+		var rl *RateLimited
+		if errors.As(err, &rl) {
+			// Past sesame's bound: say when, in words and for machines.
+			code = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.Until.Sub(p.o.HTTP.Now()).Seconds()))))
+		}
 		refuse(w, code, err.Error())
-		return code, pth, renewals
+		return code, pth, st
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -323,7 +370,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (code int, pth str
 	}
 	w.WriteHeader(resp.StatusCode)
 	copyFlushing(w, resp.Body)
-	return resp.StatusCode, pth, renewals
+	return resp.StatusCode, pth, st
 }
 
 // capability checks, in constant time, that raw starts with /TOKEN/ (or is
@@ -393,11 +440,15 @@ func (e *sessionError) Error() string   { return e.err.Error() }
 func (e *sessionError) Unwrap() []error { return []error{e.err, errSession} }
 func sessionErr(err error) error        { return &sessionError{err} }
 
-func (p *Proxy) logf(m, pth string, code int, d time.Duration, renewals int) {
+func (p *Proxy) logf(m, pth string, code int, d time.Duration, st forwardStats) {
 	if p.o.Log == nil {
 		return
 	}
-	fmt.Fprintf(p.o.Log, "sesame proxy: %s %s %d %s renewals=%d\n", m, pth, code, d.Round(time.Microsecond), renewals)
+	wait := ""
+	if st.waited > 0 || st.slow > 0 {
+		wait = fmt.Sprintf(" waited=%s slowdowns=%d", st.waited.Round(time.Millisecond), st.slow)
+	}
+	fmt.Fprintf(p.o.Log, "sesame proxy: %s %s %d %s renewals=%d%s\n", m, pth, code, d.Round(time.Microsecond), st.renewals, wait)
 }
 
 func (p *Proxy) errorf(format string, args ...any) {
@@ -444,18 +495,36 @@ func dropHopByHop(h http.Header) {
 // are stripped from a copy), body is read as the request goes out. size is
 // the body's length when known, else -1. renewals counts the logins made.
 //
-// A login path gets a *Refusal. An answer that means "log in again" renews
-// the session once and, when the body was at most MaxReplay bytes, sends
-// the request again; the caller sees only that second answer.
+// A login path gets a *Refusal. The request is paced under the profile's
+// rate-limit budget (SPEC §5b) and a "slow down" answer (429, 503 with
+// Retry-After) is waited out and sent again, within ratelimit.MaxWait a
+// wait and ratelimit.MaxRequestWait in all (beyond: a *RateLimited error).
+// An answer that means "log in again" renews the session once. Either
+// way the body is sent again when it could be kept (replay.go: up to
+// MaxReplay in memory, up to MaxSpool in a private temp file); the caller
+// sees only the last answer.
 func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, int, error) {
+	resp, st, err := p.forward(ctx, method, target, hdr, body, size)
+	return resp, st.renewals, err
+}
+
+// forwardStats is what one Forward did, for the proxy's log line.
+type forwardStats struct {
+	renewals int
+	waited   time.Duration
+	slow     int // "slow down" answers absorbed
+}
+
+func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr http.Header, body io.Reader, size int64) (*http.Response, forwardStats, error) {
+	var st forwardStats
 	// The login rule and the vendor see one and the same path: the one
 	// CleanPath reads (the caller's allow-list saw it too).
 	clean, err := CleanPath(target.EscapedPath())
 	if err != nil {
-		return nil, 0, &Refusal{Code: http.StatusBadRequest, Msg: "path refused: servers read it in different ways (encoded slash, backslash, ';' parameter or double encoding)"}
+		return nil, st, &Refusal{Code: http.StatusBadRequest, Msg: "path refused: servers read it in different ways (encoded slash, backslash, ';' parameter or double encoding)"}
 	}
 	if p.login != nil && p.login(strings.ToLower(clean)) {
-		return nil, 0, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
+		return nil, st, &Refusal{Code: http.StatusForbidden, Msg: "login paths are refused: the proxy never mints or tests credentials"}
 	}
 	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: clean, RawQuery: target.RawQuery}
 	// A session the vendor ends on this call is recorded with it (no query).
@@ -468,44 +537,29 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 	for _, k := range stripRequest {
 		h.Del(k)
 	}
-	// Keep what can be sent twice.
-	var buffered []byte
-	replayable := true
-	if body != nil && body != http.NoBody {
-		if size > MaxReplay {
-			replayable = false
-		} else {
-			b, err := io.ReadAll(io.LimitReader(body, MaxReplay+1))
-			if err != nil {
-				return nil, 0, fmt.Errorf("reading the request body: %w", err)
-			}
-			if len(b) > MaxReplay {
-				replayable = false
-				body = io.MultiReader(bytes.NewReader(b), body)
-				size = -1
-			} else {
-				buffered, body, size = b, nil, int64(len(b))
-			}
-		}
-	} else {
-		body, size = nil, 0
+	rb, err := keepBody(body, size, p.o.MaxSpool)
+	if err != nil {
+		return nil, st, err
 	}
-	renewals := 0
+	release := rb.close
+	defer func() { release() }()
 	s, err := p.session(ctx, false)
 	if err != nil {
-		return nil, 0, err
+		return nil, st, err
 	}
-	for attempt := 0; ; attempt++ {
-		var rd io.Reader = body
-		if replayable {
-			rd = bytes.NewReader(buffered)
+	key := p.dialect.Key(method, strings.TrimPrefix(clean, p.base))
+	what := method + " " + strings.TrimPrefix(clean, p.base)
+	for attempt, renewed := 0, false; ; attempt++ {
+		if err := p.pace(ctx, key, what, &st); err != nil {
+			return nil, st, err
 		}
-		req, err := http.NewRequestWithContext(ctx, method, out.String(), rd)
+		req, err := http.NewRequestWithContext(ctx, method, out.String(), rb.reader())
 		if err != nil {
-			return nil, renewals, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
+			p.budget.Cancel(context.WithoutCancel(ctx), key)
+			return nil, st, &Refusal{Code: http.StatusBadRequest, Msg: "unreadable request"}
 		}
-		req.ContentLength = size
-		if size == 0 {
+		req.ContentLength = rb.size
+		if rb.size == 0 {
 			req.Body = http.NoBody
 		}
 		req.Header = h.Clone()
@@ -515,25 +569,54 @@ func (p *Proxy) Forward(ctx context.Context, method string, target *url.URL, hdr
 		p.o.HTTP.AddSecret(s.Secrets()...)
 		resp, err := p.o.HTTP.Stream(req)
 		if err != nil {
-			return nil, renewals, err
+			p.budget.Cancel(context.WithoutCancel(ctx), key)
+			return nil, st, err
+		}
+		rb.sent()
+		wait, why, until, slow := p.budget.Observe(ctx, key, resp.StatusCode, resp.Header, st.slow)
+		if slow {
+			// Not processed: wait it out and send again, without a login.
+			st.slow++
+			if floor := slowFloor(st.slow); wait < floor {
+				// "Retry-After: 0" again and again: back off all the same,
+				// so that sesame never hammers a vendor that says no.
+				wait, until = floor, until.Add(floor-wait)
+			}
+			if !rb.replayable() {
+				p.finish(resp)
+				p.notReplayed(resp, "the vendor's rate limit refused the request and its body was too large to keep: repeat the request after "+until.Local().Format("15:04:05"))
+				return resp, st, nil
+			}
+			if err := p.tooLong(wait, until, what, &st); err != nil {
+				resp.Body.Close()
+				return nil, st, err
+			}
+			resp.Body.Close()
+			if err := p.waitFor(ctx, wait, until, what, fmt.Sprintf("; HTTP %d%s", resp.StatusCode, why), &st); err != nil {
+				return nil, st, err
+			}
+			continue
 		}
 		peek := p.peek(resp)
-		if attempt > 0 || !p.o.Provider.IsAuthError(resp.StatusCode, resp.Header, peek) {
+		if renewed || !p.o.Provider.IsAuthError(resp.StatusCode, resp.Header, peek) {
 			p.finish(resp)
-			return resp, renewals, nil
+			resp.Body = rb.closeWith(resp.Body)
+			release = func() {}
+			return resp, st, nil
 		}
 		// The vendor says the session is over: renew once.
 		ns, err := p.renew(ctx, s)
 		if err != nil {
 			resp.Body.Close()
-			return nil, renewals, err
+			return nil, st, err
 		}
-		renewals++
+		st.renewals++
+		renewed = true
 		s = ns
-		if !replayable {
+		if !rb.replayable() {
 			p.finish(resp)
-			resp.Header.Set(NotReplayedHeader, "the session was renewed; the request body was too large to send again: repeat the request")
-			return resp, renewals, nil
+			p.notReplayed(resp, "the session was renewed; the request body was too large to send again: repeat the request")
+			return resp, st, nil
 		}
 		resp.Body.Close()
 	}

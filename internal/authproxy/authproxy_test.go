@@ -211,12 +211,28 @@ func TestRenewOnceAndReplay(t *testing.T) {
 	}
 }
 
-func TestLargeBodyNotReplayed(t *testing.T) {
+// A body over MaxReplay is spooled to a temp file and sent again after
+// the renewal: the client sees only the final 200.
+func TestLargeBodySpooledAndReplayed(t *testing.T) {
 	t.Parallel()
 	v := newVendor(t, tdxOK)
 	fs := &fakeSessions{}
 	px, srv := newProxy(t, "tdx", v.srv.URL, fs, nil)
-	big := bytes.Repeat([]byte("x"), MaxReplay+1)
+	big := bytes.Repeat([]byte("y"), MaxReplay+12345)
+	resp := do(t, "POST", srv.URL+"/TDWebApi/api/upload", px.Token(), bytes.NewReader(big), nil)
+	if resp.StatusCode != 200 || resp.Header.Get(NotReplayedHeader) != "" || fs.renewals.Load() != 1 || !bytes.Equal(*v.body.Load(), big) {
+		t.Fatalf("HTTP %d, %q, renewals %d, body %d bytes", resp.StatusCode, resp.Header.Get(NotReplayedHeader), fs.renewals.Load(), len(*v.body.Load()))
+	}
+}
+
+// A body over the spool bound goes through once; the vendor's "log in
+// again" comes back as an error status marked not replayed.
+func TestLargeBodyNotReplayed(t *testing.T) {
+	t.Parallel()
+	v := newVendor(t, tdxOK)
+	fs := &fakeSessions{}
+	px, srv := newProxy(t, "tdx", v.srv.URL, fs, func(o *Options) { o.MaxSpool = MaxReplay + 10 })
+	big := bytes.Repeat([]byte("x"), MaxReplay+11)
 	resp := do(t, "POST", srv.URL+"/TDWebApi/api/upload", px.Token(), bytes.NewReader(big), nil)
 	if resp.StatusCode != 401 || resp.Header.Get(NotReplayedHeader) == "" || fs.renewals.Load() != 1 {
 		t.Fatalf("HTTP %d, %q, renewals %d", resp.StatusCode, resp.Header.Get(NotReplayedHeader), fs.renewals.Load())

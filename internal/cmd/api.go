@@ -284,6 +284,9 @@ func apiRequest(ctx context.Context, app *App, px *authproxy.Proxy, method strin
 			fmt.Fprintln(app.IO.Out)
 		}
 	}
+	if resp.Header.Get(authproxy.NotReplayedHeader) != "" {
+		return false, notSentErr()
+	}
 	if resp.StatusCode >= 400 {
 		return false, clierr.New(ExitHTTP, "HTTP %d from %s", resp.StatusCode, where)
 	}

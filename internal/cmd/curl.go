@@ -199,7 +199,13 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		}
 		cfgs[k] = curlURLConfig(u, app.Getenv)
 	}
-	return runCurlChild(app, curlRun{curl: curlPath, argv: argv2, files: cfgs, started: func() error { return lp.Proxy.Prime(ctx) }})
+	err = runCurlChild(app, curlRun{curl: curlPath, argv: argv2, files: cfgs, started: func() error { return lp.Proxy.Prime(ctx) }})
+	if err == nil && lp.Proxy.NotReplayed() > 0 {
+		// curl exits 0 on any HTTP status: an upload that never reached
+		// the vendor must not look like success.
+		return notSentErr()
+	}
+	return err
 }
 
 // isAPIPath tells a path of the profile's API from a URL: "/x", and a

@@ -160,6 +160,7 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 	for _, n := range c.Names() {
 		p := c.Profiles[n]
 		r := app.statusOf(p, now)
+		r.RateLimits = app.budgetsOf(p, now)
 		rep.Profiles = append(rep.Profiles, doctorProfile{checkSession(p, r, now), r, app.rateLimitOf(p, now)})
 		if p.Shared != nil {
 			rep.Fleet = append(rep.Fleet, checkFleet(ctx, app, p))
@@ -404,6 +405,9 @@ func writeDoctor(w io.Writer, st *ui.Styles, rep *doctorReport) {
 		line("profile "+p.Profile, p.doctorCheck)
 		if p.RateLimit != nil {
 			line("rate limit "+p.Profile, p.RateLimit.doctorCheck)
+		}
+		for _, b := range p.RateLimits {
+			line("budget "+p.Profile, doctorCheck{checkOK, b.text()})
 		}
 	}
 	for _, f := range rep.Fleet {

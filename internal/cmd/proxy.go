@@ -34,6 +34,7 @@ type proxyOptions struct {
 	AllowOrigins []string
 	IdleExit     time.Duration
 	EnvFile      string
+	Metrics      bool
 	Command      []string
 }
 
@@ -95,6 +96,7 @@ exits with its code.`,
 	f.StringArrayVar(&opts.AllowOrigins, "allow-origin", nil, "accept requests from this web origin (repeatable); others with an Origin header are refused")
 	f.DurationVar(&opts.IdleExit, "idle-exit", 0, "stop after this long without a request (0: never)")
 	f.StringVar(&opts.EnvFile, "env-file", "", "write P_BASE_URL and SESAME_PROXY_TOKEN to this new 0600 file instead of stdout (never through a link, never over another user's file)")
+	f.BoolVar(&opts.Metrics, "metrics", false, "serve Prometheus counters (requests, 429s absorbed, wait seconds, renewals) at /_sesame/metrics, behind the token")
 	return cmd
 }
 
@@ -132,6 +134,7 @@ func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.P
 		return nil, err
 	}
 	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.Service().WindowsOf(p), a.Now
+	o.Budget, o.Waits = a.Service().Budget(p), a.IO.ErrOut
 	return authproxy.New(o)
 }
 
@@ -206,7 +209,7 @@ func runProxy(ctx context.Context, app *App, opts *proxyOptions) error {
 	if err != nil {
 		return err
 	}
-	o := authproxy.Options{AllowMethods: opts.AllowMethods, AllowOrigins: opts.AllowOrigins, Errors: app.IO.ErrOut}
+	o := authproxy.Options{AllowMethods: opts.AllowMethods, AllowOrigins: opts.AllowOrigins, Errors: app.IO.ErrOut, Metrics: opts.Metrics}
 	for _, s := range opts.AllowPaths {
 		re, err := regexp.Compile(s)
 		if err != nil {

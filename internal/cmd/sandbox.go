@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesame-cli/sesame/internal/session"
 
@@ -18,7 +20,7 @@ import (
 )
 
 func newSandboxCmd(app *App) *cobra.Command {
-	var listen string
+	var listen, limit string
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve fake AMS, YM and TDX servers on loopback to try sesame",
@@ -30,13 +32,22 @@ it with Ctrl-C.
   sesame sandbox exec -- CMD   runs CMD against fresh fakes with a throw-away
                                config and store, sesame on its PATH
   sesame sandbox demo          logs in, prints the token and makes an
-                               authenticated request, step by step`,
+                               authenticated request, step by step
+
+The TeamDynamix fake limits each data method to --rate-limit calls per
+window (default 60/1m, as TeamDynamix often does; 0 for none), with the
+X-RateLimit-* headers on every answer and 429 past the limit, so that
+sesame's pacing can be seen at work (sesame status lists the budgets).`,
 		Example: `  sesame sandbox --listen 127.0.0.1:8700
   sesame sandbox exec -- sh -c 'sesame login tdx --url "$SANDBOX_TDX_URL" --username alice --password-stdin <<<wonderland-42 && sesame token show'
   sesame sandbox demo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			served, stop, err := sandbox.Serve(listen, sandbox.Options{})
+			o, err := sandboxRateLimit(limit)
+			if err != nil {
+				return err
+			}
+			served, stop, err := sandbox.Serve(listen, o)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -48,6 +59,7 @@ it with Ctrl-C.
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address of the first fake (loopback only); the others take the next ports")
+	cmd.Flags().StringVar(&limit, "rate-limit", "60/1m", "TeamDynamix fake: data calls allowed per method and window, N/DURATION (0: no limit)")
 	cmd.AddCommand(newSandboxExecCmd(app), newSandboxDemoCmd(app))
 	return cmd
 }
@@ -271,4 +283,20 @@ func removeTree(dir string) error {
 		return nil
 	}
 	return err
+}
+
+// sandboxRateLimit reads --rate-limit N/DURATION into the fakes' options.
+func sandboxRateLimit(v string) (sandbox.Options, error) {
+	o := sandbox.Options{}
+	if v == "0" || v == "" {
+		return o, nil
+	}
+	n, d, ok := strings.Cut(v, "/")
+	limit, err := strconv.Atoi(n)
+	window, derr := time.ParseDuration(d)
+	if !ok || err != nil || derr != nil || limit < 0 || window <= 0 {
+		return o, usageErr("--rate-limit %q: want N/DURATION, e.g. 60/1m or 3/3s (0: no limit)", v)
+	}
+	o.DataLimit, o.DataWindow = limit, window
+	return o, nil
 }

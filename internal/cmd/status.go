@@ -45,6 +45,8 @@ type statusRow struct {
 	// Rejected says when, and to which call, the vendor ended the session
 	// before its time (state "rejected").
 	Rejected *statusRejected `json:"rejected,omitempty"`
+	// RateLimits are the vendor budgets sesame paces under (ratelimit.go).
+	RateLimits []budgetRow `json:"rate_limits,omitempty"`
 
 	until      time.Time
 	rejectedAt time.Time
@@ -106,6 +108,7 @@ func runStatus(app *App, opts *statusOptions) error {
 	for _, p := range profiles {
 		r := app.statusOf(p, now)
 		r.Default = p.Name == c.Default
+		r.RateLimits = app.budgetsOf(p, now)
 		rows = append(rows, r)
 	}
 	if opts.JSON {
@@ -121,6 +124,7 @@ func runStatus(app *App, opts *statusOptions) error {
 		return nil
 	}
 	writeStatus(app.IO.Out, ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY)), rows, now, ui.Width(app.IO.Out, app.IO.OutTTY))
+	writeBudgets(app.IO.Out, rows)
 	writeSharedStatus(app, profiles)
 	app.writeProxies(app.IO.Out)
 	return statusExit(name, rows)

@@ -22,7 +22,11 @@ func ConsumerRules(ns string) []string {
 	ns = escape(nsOrDefault(ns))
 	return []string{
 		"resetkeys", "%R~" + ns + ":session:*", "%R~" + ns + ":lock:*",
+		// The shared rate-limit budgets (counts and times, no secret):
+		// every host paces under them, consumers too.
+		"~" + ns + ":budget:*",
 		"resetchannels", "-@all", "+ping", "+hmget", "+pttl",
+		"+hget", "+hset", "+hgetall", "+pexpire", "+watch", "+unwatch", "+multi", "+exec",
 	}
 }
 
@@ -33,6 +37,7 @@ func RenewerRules(ns string) []string {
 		"resetkeys", "~" + ns + ":*",
 		"resetchannels", "-@all", "+ping", "+hmget", "+hget", "+hset", "+get", "+set", "+del",
 		"+incr", "+pttl", "+pexpire", "+persist", "+eval", "+evalsha",
+		"+hgetall", "+watch", "+unwatch", "+multi", "+exec",
 	}
 }
 

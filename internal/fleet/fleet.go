@@ -10,6 +10,8 @@
 //	NS:fence:PROFILE    integer: the fencing counter, INCR'd with the lock
 //	NS:ratelimit:ORIGIN integer: unix ms until which the origin's auth
 //	                    endpoints refuse calls (a TeamDynamix 429's reset)
+//	NS:budget:PROFILE   hash {method: JSON ratelimit.State}: the rate-limit
+//	                    budgets the fleet paces under (counts and times)
 //
 // Values are sealed on the client with AES-256-GCM under the fleet key, with
 // the kind, the profile name and the origin as associated data, because

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 )
 
 // Info is what a provider says about itself, so that generic code names no
@@ -60,6 +61,12 @@ type Info struct {
 	// has no path to refuse (the conformance suite requires one or the
 	// other).
 	NoRefusedPath string
+	// RateLimit is the vendor's rate-limit dialect (SPEC §5b): the headers
+	// that carry its budget, how a reset is written, the margin it asks
+	// for, which answers mean "slow down", and how it groups paths into
+	// the methods it counts. nil means the zero Dialect: 429 (or 503 with
+	// Retry-After) is waited out, and nothing is paced before.
+	RateLimit *ratelimit.Dialect
 	// AccountFlags are the login flags, after --url, for an account of the
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.

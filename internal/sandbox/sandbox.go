@@ -74,6 +74,18 @@ func (c *Counters) Add(name string) {
 	c.extra[name]++
 }
 
+// setMax raises a named count to n.
+func (c *Counters) setMax(name string, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.extra == nil {
+		c.extra = map[string]int64{}
+	}
+	if n > c.extra[name] {
+		c.extra[name] = n
+	}
+}
+
 // Get returns a named count.
 func (c *Counters) Get(name string) int64 {
 	c.mu.Lock()
@@ -143,6 +155,14 @@ type Options struct {
 	// X-RateLimit-* headers (Reset a few seconds ahead), as TeamDynamix
 	// does past 60 calls per IP in 60 s; later calls succeed.
 	RateLimited int
+	// TDX: DataLimit allows this many data calls per method in each
+	// DataWindow (default 60 s), with the X-RateLimit-* headers on every
+	// data answer and 429 past it (tdx_ratelimit.go); 0 means no limit.
+	DataLimit  int
+	DataWindow time.Duration
+	// TDX: DataLimited answers this many data calls with 429 (Reset a few
+	// seconds ahead); YM: with 429 and Retry-After: 2.
+	DataLimited int
 	// TDX: TokenSkew issues JWTs as if the server's clock were off by this
 	// much (a negative skew gives tokens already expired at issue).
 	TokenSkew time.Duration

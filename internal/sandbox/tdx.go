@@ -33,14 +33,17 @@ type TDX struct {
 	opts Options
 	key  []byte
 
-	mu        sync.Mutex
-	live      map[string]bool // tokens issued since the last Expire
-	revoked   map[string]bool // tokens Expire ended
-	issued    map[string]int  // logins per account and second
-	ttlSet    time.Duration   // SetTTL's token life; 0: Options.TTL
-	limited   int             // auth calls answered 429 so far (Options.RateLimited)
-	authCalls int             // auth calls in the current window, for X-RateLimit-Remaining
-	window    time.Time       // end of the current rate-limit window
+	mu          sync.Mutex
+	live        map[string]bool       // tokens issued since the last Expire
+	revoked     map[string]bool       // tokens Expire ended
+	issued      map[string]int        // logins per account and second
+	ttlSet      time.Duration         // SetTTL's token life; 0: Options.TTL
+	limited     int                   // auth calls answered 429 so far (Options.RateLimited)
+	authCalls   int                   // auth calls in the current window, for X-RateLimit-Remaining
+	window      time.Time             // end of the current rate-limit window
+	windows     map[string]*tdxWindow // data rate limit per method (tdx_ratelimit.go)
+	dataLimited int                   // data calls answered 429 so far (Options.DataLimited)
+	maxRefused  int64                 // most 429s served in one method's window
 }
 
 // tdxAuthLimit is TeamDynamix's documented limit on api/auth, api/auth/login
@@ -123,6 +126,9 @@ func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "api/auth/getuser":
 		t.getUser(w, r)
 	default:
+		if !t.dataRateLimit(w, r, rest) {
+			return
+		}
 		if uid, ok := strings.CutPrefix(rest, "api/people/"); ok && uid != "2d5e8d1a-0000-4000-8000-00000000a11c" {
 			// GET api/people/{uid} for someone who is not there: ASP.NET
 			// Web API's 404 (the Web API documents 404 for an unknown uid).
@@ -136,6 +142,11 @@ func (t *TDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(rest, "api/") {
 			if _, ok := t.authorize(w, r); ok {
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				if n, _ := io.Copy(io.Discard, r.Body); n > 0 {
+					// An upload: say how much of it arrived.
+					fmt.Fprintf(w, `{"Path":%q,"Method":%q,"Bytes":%d}`, "/"+rest, r.Method, n)
+					return
+				}
 				fmt.Fprintf(w, `{"Path":%q,"Method":%q}`, "/"+rest, r.Method)
 			}
 			return

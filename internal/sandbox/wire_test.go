@@ -48,6 +48,11 @@ type wireFixture struct {
 	Fake struct {
 		RateLimited   int  `json:"rate_limited"`
 		RPCSessionEnd bool `json:"rpc_session_end"`
+		// Login makes the fake issue a session first, put in for
+		// {{session}}; DataLimit and DataLimited set its data rate limit.
+		Login       bool `json:"login"`
+		DataLimit   int  `json:"data_limit"`
+		DataLimited int  `json:"data_limited"`
 	} `json:"fake"`
 	Shape struct {
 		Body      string   `json:"body"`
@@ -74,6 +79,11 @@ type wireFixture struct {
 		// AnswerError: the provider's Info.AnswerError reads the answer
 		// as a failure whose words contain this.
 		AnswerError string `json:"answer_error"`
+		// Data marks a data call whose answer the provider's rate-limit
+		// dialect reads: Method is the budget it counts under, FirstWait
+		// the wait a "slow down" answer asks for, RateLimit limit/remaining.
+		Data   bool   `json:"data"`
+		Method string `json:"method"`
 	} `json:"expect"`
 }
 
@@ -91,7 +101,7 @@ func (p placeholders) fill(s string) string {
 func adapterValues() placeholders {
 	p := placeholders{
 		"user": "jane.doe", "password": "pw-public-1", "app": "club", "client_id": "31337",
-		"consumer_key": "ck-public", "consumer_secret": "cs-public", "token": "TOKEN0UNKNOWN0001",
+		"consumer_key": "ck-public", "consumer_secret": "cs-public", "token": "TOKEN0UNKNOWN0001", "session": "SESSION0PUBLIC01",
 	}
 	p["basic"] = base64.StdEncoding.EncodeToString([]byte(p["user"] + ":" + p["password"]))
 	return p
@@ -180,6 +190,10 @@ func replayAdapter(t *testing.T, vendor string, w *wireFixture) {
 	}
 	if w.Expect.AuthError {
 		checkDataCall(t, vendor, pr, w, v)
+		return
+	}
+	if w.Expect.Data {
+		checkDialect(t, pr, w, v)
 		return
 	}
 	var mu sync.Mutex
@@ -352,18 +366,99 @@ func checkDataCall(t *testing.T, vendor string, pr providers.Provider, w *wireFi
 	}
 }
 
+// checkDialect: the provider's rate-limit dialect groups the fixture's
+// request into the expected method, reads its budget headers, and waits
+// what its "slow down" answer asks for before sending again.
+func checkDialect(t *testing.T, pr providers.Provider, w *wireFixture, v placeholders) {
+	d := pr.Info().RateLimit
+	at, err := time.Parse(time.RFC3339, w.At)
+	if err != nil {
+		t.Fatalf("at: %v", err)
+	}
+	path := v.fill(w.Request.Path)
+	if base := basePath(pr); base != "" {
+		path = strings.TrimPrefix(path, base)
+	}
+	if got := d.Key(w.Request.Method, path); got != w.Expect.Method {
+		t.Errorf("method %q, want %q", got, w.Expect.Method)
+	}
+	h := http.Header{}
+	for k, val := range w.Response.Headers {
+		h.Set(k, val)
+	}
+	slow := d.Slow(w.Response.Status, h)
+	if slow != (w.Expect.FirstWait != "") {
+		t.Fatalf("HTTP %d read as slow down: %v", w.Response.Status, slow)
+	}
+	if slow {
+		if wait, _, _ := d.RetryWait(0, h, at); wait.String() != w.Expect.FirstWait {
+			t.Errorf("wait %s, want %s", wait, w.Expect.FirstWait)
+		}
+	}
+	if w.Expect.RateLimit != "" {
+		o := d.Read(h)
+		if got := strconv.Itoa(o.Limit) + "/" + strconv.Itoa(o.Remaining); got != w.Expect.RateLimit || o.Reset.IsZero() {
+			t.Errorf("budget %s (reset %s), want %s with a reset", got, o.Reset, w.Expect.RateLimit)
+		}
+	}
+}
+
+// basePath is the API base path the provider puts before its methods.
+func basePath(pr providers.Provider) string {
+	switch pr.Name() {
+	case "tdx":
+		return "/TDWebApi"
+	case "ym":
+		return "/Ams/" + adapterValues()["client_id"]
+	}
+	return ""
+}
+
+// fakeSession logs in to the fake with its test account and returns the
+// session token a data call carries.
+func fakeSession(t *testing.T, vendor, base string) string {
+	t.Helper()
+	var req *http.Request
+	switch vendor {
+	case "tdx":
+		req, _ = http.NewRequest("POST", base+"/TDWebApi/api/auth/login", strings.NewReader(`{"username":"`+sandbox.TDXUser+`","password":"`+sandbox.TDXPassword+`"}`))
+	case "ym":
+		req, _ = http.NewRequest("POST", base+"/Ams/Authenticate", strings.NewReader(`{"provider":"credentials","Username":"`+sandbox.YMUser+`","Password":"`+sandbox.YMPassword+`","ClientID":`+strconv.Itoa(sandbox.YMClientID)+`,"UserType":"Member"}`))
+		req.Header.Set("Accept", "application/json")
+	default:
+		t.Fatalf("no session login for %s", vendor)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("fake login: HTTP %d %s", resp.StatusCode, b)
+	}
+	if vendor == "tdx" {
+		return strings.TrimSpace(string(b))
+	}
+	var out struct{ SessionId string }
+	_ = json.Unmarshal(b, &out)
+	return out.SessionId
+}
+
 var jwtRE = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
 
 func replayFake(t *testing.T, vendor string, w *wireFixture) {
 	v := fakeValues(vendor)
-	fake, err := sandbox.New(vendor, sandbox.Options{RateLimited: w.Fake.RateLimited, RPCSessionEnd: w.Fake.RPCSessionEnd})
+	fake, err := sandbox.New(vendor, sandbox.Options{RateLimited: w.Fake.RateLimited, RPCSessionEnd: w.Fake.RPCSessionEnd,
+		DataLimit: w.Fake.DataLimit, DataLimited: w.Fake.DataLimited})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	if strings.Contains(w.Request.Headers["X-SS-ID"], "{{session}}") {
-		v["session"] = fakeSession(t, srv.URL)
+	if w.Fake.Login || strings.Contains(w.Request.Headers["X-SS-ID"], "{{session}}") {
+		v["session"] = fakeSession(t, vendor, srv.URL)
 	}
 	req, err := http.NewRequest(w.Request.Method, srv.URL+v.fill(w.Request.Path), strings.NewReader(v.fill(w.Request.Body)))
 	if err != nil {
@@ -425,25 +520,6 @@ func replayFake(t *testing.T, vendor string, w *wireFixture) {
 			t.Errorf("fake's body differs in shape from the vendor's: %s\nvendor: %s\nfake:   %s", why, w.Response.Body, body)
 		}
 	}
-}
-
-// fakeSession logs the fake YM's member in and returns the SessionId.
-func fakeSession(t *testing.T, base string) string {
-	t.Helper()
-	body := `{"ClientID": ` + strconv.Itoa(sandbox.YMClientID) + `, "UserType": "Member", "Username": "` + sandbox.YMUser + `", "Password": "` + sandbox.YMPassword + `"}`
-	req, _ := http.NewRequest(http.MethodPost, base+"/Ams/Authenticate", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var a struct{ SessionId string }
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.SessionId == "" {
-		t.Fatalf("fake login: %v", err)
-	}
-	return a.SessionId
 }
 
 // claimsMismatch compares two JWTs' claims: the same names in the same

@@ -101,8 +101,9 @@ type YM struct {
 	Counters
 	opts Options
 
-	mu       sync.Mutex
-	sessions map[string]ymSession // by SessionId
+	mu        sync.Mutex
+	sessions  map[string]ymSession // by SessionId
+	throttled int                  // data calls answered 429 (ym_ratelimit.go)
 }
 
 // ymSession is one issued session.
@@ -198,6 +199,9 @@ func (y *YM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	clientID, err := strconv.Atoi(id)
 	if err != nil || clientID <= 0 {
 		ymError(w, http.StatusNotFound, "NotFound", "Handler for Request not found")
+		return
+	}
+	if !y.throttle(w) {
 		return
 	}
 	y.data(w, r, clientID, "/"+sub)

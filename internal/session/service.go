@@ -10,6 +10,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -28,6 +29,8 @@ type Service struct {
 	stores map[string]credstore.Store
 	mgr    *Manager
 	fleets map[string]*fleet.Store
+	// budgets are the profiles' rate-limit budgets (budget.go).
+	budgets map[string]*ratelimit.Budget
 }
 
 // Config loads the config file (once).

@@ -109,7 +109,7 @@ func (s *Service) HTTP() (*transport.Client, error) {
 	if s.http != nil {
 		return s.http, nil
 	}
-	o := transport.Options{Timeout: s.Timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep}
+	o := transport.Options{Timeout: s.Timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep, Waits: s.d.ErrOut}
 	if s.d.Flags.Debug || s.d.Getenv("SESAME_DEBUG") == "1" {
 		o.Debug = s.d.ErrOut
 	}

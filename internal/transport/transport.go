@@ -20,12 +20,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/origin"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/redact"
 )
 
@@ -43,16 +43,19 @@ type Options struct {
 	// Now is the clock an X-RateLimit-Reset or Retry-After date is read
 	// against; tests inject theirs.
 	Now func() time.Time
+	// Waits gets a line for every wait between attempts longer than a
+	// second (SPEC §5b: said on stderr, never on stdout); nil for none.
+	Waits io.Writer
 }
 
-// MaxWait is the longest one wait between retries may be: a rate-limit
-// window (TeamDynamix: 60 s) plus the 5 s margin, with room to spare. A
-// server asking for longer is reported instead of waited on.
-const MaxWait = 90 * time.Second
+// MaxWait is the longest one wait between retries may be (ratelimit.MaxWait:
+// a minute's window plus a margin, with room to spare). A server asking for
+// longer is reported instead of waited on.
+const MaxWait = ratelimit.MaxWait
 
-// ResetMargin is added to an X-RateLimit-Reset date before retrying:
-// TeamDynamix asks for at least 5 s, for clock skew and time-zone mistakes.
-const ResetMargin = 5 * time.Second
+// ResetMargin is added to an X-RateLimit-Reset date before retrying, for
+// clock skew and time-zone mistakes (ratelimit.DefaultMargin).
+const ResetMargin = ratelimit.DefaultMargin
 
 // CertPool is the system's roots plus the PEM certificates of caFile
 // (--cacert, SESAME_CA_FILE): every TLS connection sesame makes, to a
@@ -80,6 +83,7 @@ type Client struct {
 	retries int
 	sleep   func(ctx context.Context, d time.Duration) error
 	now     func() time.Time
+	waits   io.Writer
 }
 
 // New builds a Client.
@@ -122,6 +126,7 @@ func New(o Options) (*Client, error) {
 		retries: o.Retries,
 		sleep:   o.Sleep,
 		now:     o.Now,
+		waits:   o.Waits,
 	}
 	return c, nil
 }
@@ -143,7 +148,9 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
-	// Retry marks a request that may be sent again on 429/5xx (logins).
+	// Retry marks a request that may be sent again on 5xx too (logins);
+	// every request is sent again after a 429 or a 503 with Retry-After
+	// (SPEC §5b: it was not processed).
 	Retry bool
 }
 
@@ -211,23 +218,35 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	var resp *Response
-	for i := 0; i < attempts; i++ {
+	waited := time.Duration(0)
+	for i := 0; ; i++ {
 		resp, err = c.once(ctx, u, r)
 		if err != nil {
 			return nil, err
 		}
 		tellShared(share, resp)
-		if !r.Retry || (resp.Status != http.StatusTooManyRequests && resp.Status < 500) || i == attempts-1 {
+		// A 429 (or 503 with Retry-After) was not processed: any request
+		// goes again; other 5xx only for requests marked Retry.
+		slow := ratelimit.Standard.Slow(resp.Status, resp.Header)
+		limit := attempts
+		if slow {
+			limit = 1 + c.retries
+		}
+		if !(slow || r.Retry && resp.Status >= 500) || i >= limit-1 {
 			break
 		}
 		wait, why := c.retryWait(i, resp.Header)
-		if wait > MaxWait {
+		if wait > MaxWait || waited+wait > ratelimit.MaxRequestWait {
 			return nil, clierr.New(clierr.Network, "%s asks to wait %s before trying again (HTTP %d%s); try again after %s", u.Host, wait.Round(time.Second), resp.Status, why, c.now().Add(wait).Local().Format("15:04:05"))
 		}
-		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait, resp.Status, i+2, attempts, why)
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, clierr.New(clierr.Network, "%s: %w", u.Host, err)
+		c.logf("retrying in %s after HTTP %d (attempt %d of %d)%s", wait, resp.Status, i+2, max(attempts, 1+c.retries), why)
+		if wait > time.Second && c.waits != nil {
+			fmt.Fprintf(c.waits, "sesame: waiting %d s for %s (HTTP %d; sending again at %s)\n", int((wait+time.Second-1)/time.Second), u.Host, resp.Status, c.now().Add(wait).Local().Format("15:04:05"))
 		}
+		if err := c.Wait(ctx, wait); err != nil {
+			return nil, err
+		}
+		waited += wait
 	}
 	if resp.Status >= 300 && resp.Status < 400 {
 		return nil, clierr.New(clierr.Network, "%s answered with a redirect (HTTP %d) to %s; check the instance URL", u.Host, resp.Status, redirectHost(u, resp.Header.Get("Location")))
@@ -301,51 +320,18 @@ func redirectHost(base *url.URL, loc string) string {
 }
 
 // retryWait is how long to wait before attempt+2, and why (for --debug and
-// errors). A 429 or 503 may say when to come back in two ways, and the later
-// of the two wins: X-RateLimit-Reset, an RFC 1123 date to which ResetMargin
-// is added (TeamDynamix's guidance), and Retry-After, seconds or a date.
-// Without either the wait is exponential: 0.5 s, 1 s, 2 s.
+// errors): ratelimit.Dialect.RetryWait in the common dialect (the later of
+// X-RateLimit-Reset + ResetMargin and Retry-After; else 0.5 s, 1 s, 2 s).
 func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, string) {
-	now := c.now()
-	wait, why, told := time.Duration(0), "", false
-	if reset, err := http.ParseTime(strings.TrimSpace(h.Get("X-RateLimit-Reset"))); err == nil {
-		wait, why, told = reset.Add(ResetMargin).Sub(now), "; until X-RateLimit-Reset + 5s", true
-		if wait < ResetMargin {
-			// A reset already past (clock skew): still the margin.
-			wait = ResetMargin
-		}
-		// The date has whole seconds; so does the wait, rounded up.
-		if r := wait % time.Second; r != 0 {
-			wait += time.Second - r
-		}
-	}
-	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
-		if d, ok := retryAfter(ra, now); ok {
-			if !told || d > wait {
-				wait, why = d, ""
-			}
-			told = true
-		}
-	}
-	if !told {
-		wait = time.Duration(500<<attempt) * time.Millisecond
+	wait, why, _ := ratelimit.Standard.RetryWait(attempt, h, c.now())
+	if why == "; Retry-After" {
+		why = ""
 	}
 	return wait, why
 }
 
 // retryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
+func retryAfter(v string, now time.Time) (time.Duration, bool) { return ratelimit.RetryAfter(v, now) }
 
 // backoff is retryWait for a bare Retry-After value at the real clock.
 func backoff(attempt int, ra string) time.Duration {
@@ -367,6 +353,24 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Now is the client's clock (injected by tests).
+func (c *Client) Now() time.Time { return c.now() }
+
+// Wait waits d on the client's sleeper (injected by tests), or until ctx
+// ends: then the error carries exit 130 (Ctrl-C, SIGTERM).
+func (c *Client) Wait(ctx context.Context, d time.Duration) error {
+	if err := c.sleep(ctx, d); err != nil {
+		if ctx.Err() != nil {
+			return clierr.New(clierr.Interrupted, "interrupted while waiting: %w", clierr.ErrInterrupted)
+		}
+		return err
+	}
+	return nil
+}
+
+// Debugf writes a line to the --debug log, if there is one.
+func (c *Client) Debugf(format string, args ...any) { c.logf(format, args...) }
 
 func (c *Client) logf(format string, args ...any) {
 	if c.out != nil {

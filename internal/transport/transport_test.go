@@ -173,3 +173,56 @@ func TestRateLimitResetWaits(t *testing.T) {
 		t.Fatalf("forever: %v %v %v", resp, err, slept)
 	}
 }
+
+// A provider's own data call (not marked Retry) that meets a 429 is waited
+// out and sent again, with its body; a plain 500 is not retried.
+func TestDataCall429Waited(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	var bodies [2]string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		b := make([]byte, 64)
+		k, _ := r.Body.Read(b)
+		if n <= 2 {
+			bodies[n-1] = string(b[:k])
+		}
+		switch {
+		case r.URL.Path == "/500":
+			w.WriteHeader(500)
+		case n == 1:
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			w.Write([]byte("ok"))
+		}
+	}))
+	defer srv.Close()
+	var slept []time.Duration
+	c, _ := New(Options{Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }})
+	resp, err := c.Do(context.Background(), &Request{Method: "POST", URL: srv.URL + "/data", Body: []byte("payload")})
+	if err != nil || resp.Status != 200 || len(slept) != 1 || slept[0] != 2*time.Second || bodies[1] != "payload" {
+		t.Fatalf("%v %v slept %v bodies %q", err, resp, slept, bodies)
+	}
+	hits.Store(10)
+	resp, err = c.Do(context.Background(), &Request{Method: "GET", URL: srv.URL + "/500"})
+	if err != nil || resp.Status != 500 || hits.Load() != 11 {
+		t.Fatalf("%v %v hits %d", err, resp, hits.Load())
+	}
+}
+
+// Ctrl-C during a wait is exit 130, not a network error.
+func TestWaitInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	c, _ := New(Options{Sleep: func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }})
+	_, err := c.Do(ctx, &Request{Method: "GET", URL: srv.URL})
+	if clierr.Code(err) != clierr.Interrupted {
+		t.Fatalf("exit %d: %v", clierr.Code(err), err)
+	}
+}

@@ -5,7 +5,13 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 )
+
+// rateLimit is AMS's dialect: Teamworks documents no rate-limit headers,
+// so nothing is paced ahead; a 429 (or a 503 with Retry-After) is waited
+// out as it says, and the whole API is one budget.
+var rateLimit = &ratelimit.Dialect{Vendor: "Teamworks AMS"}
 
 // Info implements providers.Provider.
 func (*Provider) Info() providers.Info {
@@ -16,6 +22,7 @@ func (*Provider) Info() providers.Info {
 		WindowSettings: []string{"session_idle"},
 		RefusedPath:    refusedPath,
 		AuthErrorIn200: true, // an rpc exception in a 200 (ams.go IsAuthError)
+		RateLimit:      rateLimit,
 		ModeText: func(p *config.Profile) string {
 			if p.Option("api", "") == "v3" {
 				return "v3"

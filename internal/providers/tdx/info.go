@@ -6,7 +6,27 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 )
+
+// rateLimit is TeamDynamix's dialect, from its Web API "Rate Limiting"
+// guide (University of Illinois' copy, help.uillinois.edu/TDWebApi/swagger/
+// guides/rate-limiting, and the TeamDynamix KB): limits are per method
+// ("a rate limit on one method does not affect any other method"), every
+// rate-limited answer carries X-RateLimit-Limit, -Remaining and -Reset (an
+// RFC 1123 date), a refused call is 429, and clients should wait until the
+// reset plus at least 5 s. A method is the endpoint template: the HTTP
+// method and the path below /TDWebApi with every numeric or GUID segment
+// as {id} (GET api/people/{uid}, GET api/{appId}/tickets/{id}), lower-cased
+// because the Web API routes case-insensitively.
+var rateLimit = &ratelimit.Dialect{
+	Vendor:          "TeamDynamix",
+	LimitHeader:     "X-RateLimit-Limit",
+	RemainingHeader: "X-RateLimit-Remaining",
+	ResetHeader:     "X-RateLimit-Reset",
+	Margin:          5 * time.Second,
+	Method:          ratelimit.IDPath,
+}
 
 // Info implements providers.Provider.
 func (*Provider) Info() providers.Info {
@@ -23,6 +43,7 @@ func (*Provider) Info() providers.Info {
 		// A TDX JWT lasts a day: exp − nbf = 86400 in every public token
 		// (e.g. the 2025 sandbox token in testdata/wire/tdx/login-2025-token.json).
 		SessionLength: 24 * time.Hour,
+		RateLimit:     rateLimit,
 		ModeText: func(p *config.Profile) string {
 			mode := p.Mode
 			if mode == "" {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/ratelimit"
 )
 
 // Info implements providers.Provider.
@@ -16,6 +17,7 @@ func (*Provider) Info() providers.Info {
 		SecretJSONKeys: []string{"Password", "ConsumerSecret", "AccessToken", "SessionId", "BearerToken", "SkypeName"},
 		WindowSettings: []string{"session_ttl"},
 		RefusedPath:    refusedPath,
+		RateLimit:      rateLimit,
 		Paginates:      true,
 		KeepWarmAhead:  3 * time.Minute, // about 12 of its 15 minutes
 		// ResponseStatus on a 2xx data answer is the vendor's error.
@@ -200,3 +202,9 @@ func parseLogin(in *providers.LoginInput) (*providers.LoginRequest, error) {
 // refusedPath: /Ams/Authenticate and its token exchange
 // /Ams/Authenticate/{Token}.
 func refusedPath(p string) bool { return strings.Contains(p, "/ams/authenticate") }
+
+// rateLimit is YourMembership's dialect: it answers 429 with Retry-After
+// (MemberJunction's YM connector waits that long, else 1 s·2ⁿ up to 30 s)
+// and sends no budget headers, so the whole API is one budget and only
+// the 429 path applies.
+var rateLimit = &ratelimit.Dialect{Vendor: "YourMembership"}
