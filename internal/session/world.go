@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
@@ -96,7 +97,7 @@ func (s *Service) loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := config.Load(path)
+	c, err := config.LoadEnv(path, s.d.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,14 @@ func (s *Service) CAFile() string {
 
 // Store opens (once per kind) the store a profile uses.
 func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
-	return s.OpenStore(s.StoreChoice(p).Kind)
+	c := s.StoreChoice(p)
+	if _, given := s.stores[c.Kind]; c.Kind == StoreMemory && !given {
+		// A memory store of its own dies with this process: a login would
+		// be lost at once, and every other command would find nothing.
+		// Only a test that hands one store to many runs (SetStore) may use it.
+		return nil, clierr.New(clierr.Usage, "%s %q keeps nothing once sesame exits, and every command needs what a login left: use keyring or file", c.Source, c.Kind)
+	}
+	return s.OpenStore(c.Kind)
 }
 
 // OpenStore opens a store of a kind (auto: the keychain, else files).
