@@ -43,10 +43,24 @@ type Info struct {
 	// renews it; 0 means two minutes (sessions that end on inactivity,
 	// which keep-warm's touch prevents).
 	KeepWarmAhead time.Duration
+	// Check is the one cheap, read-only, authenticated call that `status
+	// --check` makes to ask the vendor whether p's session is good (as `gh
+	// auth status` asks GitHub); nil means the provider names none and the
+	// check reports the stored state alone.
+	Check func(p *config.Profile) CheckCall
 	// AccountFlags are the login flags, after --url, for an account of the
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.
 	AccountFlags func(mode, user string) []string
+}
+
+// CheckCall is a request below the profile's API base (the base the
+// authenticating proxy forwards to): a relative Path such as
+// "/api/auth/getuser", with its query, and a JSON Body when the vendor wants
+// one (nil for none).
+type CheckCall struct {
+	Method, Path string
+	Body         []byte
 }
 
 // LoginInfo describes a provider's login subcommand. The generic code adds
