@@ -307,7 +307,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	// A --min-valid that no session of this vendor can meet would log in on
 	// every call; say so instead.
 	if life := Lifetime(prov, rec.Session, w); opts.MinValid > 0 && life > 0 && opts.MinValid >= life {
-		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life.Round(time.Second)), shortDur(life.Round(time.Second)))
+		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life.Round(time.Minute)), shortDur(life.Round(time.Minute)))
 	}
 	if !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
 		m.touch(ctx, st, key, p, rec, now)
@@ -327,7 +327,8 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 // shortDur prints a duration as people write it: time.Duration's own
 // String without a zero unit at its end, so that --min-valid 20m reads
 // 20m (not 20m0s) and a day-long session 24h (not 24h0m0s); 1h30m and
-// 90s (1m30s) keep every unit that is not zero.
+// 90s (1m30s) keep every unit that is not zero. A session's lifetime is
+// measured from a local issue time, so callers round it to the minute.
 func shortDur(d time.Duration) string {
 	s := d.String()
 	if t, ok := strings.CutSuffix(s, "m0s"); ok {

@@ -160,20 +160,23 @@ func (s *Service) CAFile() string {
 
 // Store opens (once per kind) the store a profile uses.
 func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
-	c := s.StoreChoice(p)
-	if _, given := s.stores[c.Kind]; c.Kind == StoreMemory && !given {
-		// A memory store of its own dies with this process: a login would
-		// be lost at once, and every other command would find nothing.
-		// Only a test that hands one store to many runs (SetStore) may use it.
-		return nil, clierr.New(clierr.Usage, "%s %q keeps nothing once sesame exits, and every command needs what a login left: use keyring or file", c.Source, c.Kind)
-	}
-	return s.OpenStore(c.Kind)
+	return s.OpenStore(s.StoreChoice(p).Kind)
 }
 
 // OpenStore opens a store of a kind (auto: the keychain, else files).
 func (s *Service) OpenStore(kind string) (credstore.Store, error) {
 	if st, ok := s.stores[kind]; ok {
 		return st, nil
+	}
+	if kind == StoreMemory {
+		// A memory store of its own dies with this process: a login would
+		// be lost at once, and every other command would find nothing.
+		// Only a test that hands one store to many runs (SetStore) uses it.
+		src := "the store"
+		if c := s.StoreChoice(nil); c.Kind == kind {
+			src = c.Source
+		}
+		return nil, clierr.New(clierr.Usage, "%s %q keeps nothing once sesame exits, and every command needs what a login left: use keyring or file", src, kind)
 	}
 	dir, err := s.StateDir()
 	if err != nil {
