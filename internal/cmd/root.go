@@ -92,7 +92,12 @@ func exitCode(app *App, err error) int {
 	if code == clierr.Unexpected && isUsageError(err) {
 		code = clierr.Usage
 	}
-	fmt.Fprintln(app.IO.ErrOut, "sesame: "+app.scrub(err.Error()))
+	msg := app.scrub(err.Error())
+	if !strings.HasPrefix(msg, "sesame ") {
+		// "sesame exec: name the command…" names itself already.
+		msg = "sesame: " + msg
+	}
+	fmt.Fprintln(app.IO.ErrOut, msg)
 	return code
 }
 
@@ -201,5 +206,7 @@ exec and curl.`,
 	if docs := newDocsCmd(app); docs != nil {
 		root.AddCommand(docs)
 	}
+	root.SetHelpCommand(newHelpCmd(app))
+	teachArgs(root)
 	return root
 }
