@@ -76,7 +76,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SESAME_CONFIG", filepath.Join(home, ".config", "sesame", "config.yaml"))
 			env.Setenv("SESAME_STORE", "file")
 			env.Setenv("SESSIONS", filepath.Join(home, ".config", "sesame", "sessions"))
-			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}}
+			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}, servers: map[string]*httptest.Server{}}
 			// The real-keychain run (.ci/keyring-tests.sh) hands its D-Bus
 			// session to the scripts that ask for [keyring].
 			if keyringRun() {
@@ -122,6 +122,7 @@ func TestScripts(t *testing.T) {
 			"redis":     cmdRedis,
 			"envsubst":  cmdEnvsubst,
 			"sigterm":   cmdSigterm,
+			"down":      cmdDown,
 		}),
 	})
 }
@@ -139,6 +140,8 @@ type world struct {
 	mu     sync.Mutex
 	offset time.Duration
 	fakes  map[string]sandbox.Vendor
+	// servers serve the fakes, for `down`.
+	servers map[string]*httptest.Server
 
 	hostileHits atomic.Int64
 }
@@ -188,6 +191,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	srv := httptest.NewServer(v)
 	ts.Defer(srv.Close)
 	w.fakes[args[0]] = v
+	w.servers[args[0]] = srv
 	name := strings.ToUpper(args[0])
 	ts.Setenv("SANDBOX_"+name+"_URL", sandbox.ProfileURL(args[0], srv.URL))
 	ts.Setenv("SANDBOX_"+name+"_BASE", srv.URL)
@@ -227,6 +231,19 @@ func cmdLogins(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s logins: got %d, want %s%d", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// down NAME stops the fake's server: its address then refuses connections,
+// as a vendor that is down (or a network that is) would.
+func cmdDown(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: down NAME")
+	}
+	srv, ok := worldOf(ts).servers[args[0]]
+	if !ok {
+		ts.Fatalf("no sandbox %q started", args[0])
+	}
+	srv.Close()
 }
 
 // expire NAME ends every session the fake has issued.
