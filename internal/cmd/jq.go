@@ -112,7 +112,7 @@ func (o *jsonOutput) takeFieldsArg(args []string, isProfile func(string) bool) [
 }
 
 // check validates the flags before any work is done: the field names, the
-// jq expression. --json=help (or an empty --json=) lists the fields, as gh
+// jq expression. --json=help (or --json help) lists the fields, as gh
 // does for --json without fields: a usage error, exit 2.
 func (o *jsonOutput) check() (*jqQuery, error) {
 	if v := o.value; v != "" && v != allFields {
