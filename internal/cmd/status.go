@@ -288,8 +288,10 @@ func sessionText(r statusRow, now time.Time) string {
 		return "expired " + ui.Relative(r.until, now) + renew
 	case "error":
 		return "error: " + firstLine(r.Error)
+	case "none":
+		return "no session"
 	}
-	return "no session"
+	return r.State // a state the session layer added: shown as it is
 }
 
 func firstLine(s string) string {
