@@ -131,7 +131,8 @@ func runStatus(ctx context.Context, app *App, opts *statusOptions) error {
 		r := app.statusOf(p, app.Now())
 		r.Default = p.Name == c.Default
 		if opts.Check {
-			r.Check, r.CheckError = verdict.state, verdict.reason()
+			// The reason may quote the vendor: scrubbed like any error.
+			r.Check, r.CheckError = verdict.state, app.scrub(verdict.reason())
 		}
 		rows = append(rows, r)
 	}
