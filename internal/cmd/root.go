@@ -161,7 +161,10 @@ func newRootCmd(app *App) *cobra.Command {
 		Long: `sesame logs in to Teamworks AMS, YourMembership and TeamDynamix, keeps the
 session (and, unless told not to, the secret that renews it) in the OS keychain,
 renews it when it expires, and hands it to whatever needs it: token show, env,
-exec and curl.`,
+exec and curl.
+
+More help: sesame help environment (the SESAME_* variables), sesame help
+exit-codes, sesame help config (the config file's keys).`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   sesame token show | xargs -I{} echo got {}
   sesame curl /api/auth/getuser
