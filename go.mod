@@ -3,6 +3,7 @@ module github.com/sesame-cli/sesame
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/charmbracelet/lipgloss v1.1.0
 	github.com/charmbracelet/x/ansi v0.8.0
 	github.com/itchyny/gojq v0.12.17

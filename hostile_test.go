@@ -146,6 +146,7 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 		srv := httptest.NewServer(pw)
 		ts.Defer(srv.Close)
 		worldOf(ts).fakes["pwchange"] = pw
+		worldOf(ts).servers["pwchange"] = srv
 		ts.Setenv("SANDBOX_PWCHANGE_URL", srv.URL)
 		return
 	case "tls":

@@ -91,7 +91,7 @@ func TestScripts(t *testing.T) {
 			// atexit_sleep_ms=1000) to let late races report; every
 			// `exec sesame` paid it, and that wait was most of the suite.
 			env.Setenv("GORACE", quickRaceExit(os.Getenv("GORACE")))
-			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}}
+			env.Values[worldKey{}] = &world{fakes: map[string]sandbox.Vendor{}, servers: map[string]*httptest.Server{}}
 			// The real-keychain run (.ci/keyring-tests.sh) hands its D-Bus
 			// session to the scripts that ask for [keyring].
 			if keyringRun() {
@@ -139,6 +139,7 @@ func TestScripts(t *testing.T) {
 			"sigterm":   cmdSigterm,
 			"fakettl":   cmdFakeTTL,
 			"jwtclaims": cmdJWTClaims,
+			"down":      cmdDown,
 		}),
 	})
 }
@@ -157,6 +158,8 @@ type world struct {
 	offset    time.Duration
 	clockFile string // the shared clock (sharedclock), if any
 	fakes     map[string]sandbox.Vendor
+	// servers serve the fakes, for `down`.
+	servers map[string]*httptest.Server
 
 	hostileHits atomic.Int64
 }
@@ -219,6 +222,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	srv := httptest.NewServer(v)
 	ts.Defer(srv.Close)
 	w.fakes[args[0]] = v
+	w.servers[args[0]] = srv
 	name := strings.ToUpper(args[0])
 	ts.Setenv("SANDBOX_"+name+"_URL", sandbox.ProfileURL(args[0], srv.URL))
 	ts.Setenv("SANDBOX_"+name+"_BASE", srv.URL)
@@ -258,6 +262,19 @@ func cmdLogins(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s logins: got %d, want %s%d", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// down NAME stops the fake's server: its address then refuses connections,
+// as a vendor that is down (or a network that is) would.
+func cmdDown(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: down NAME")
+	}
+	srv, ok := worldOf(ts).servers[args[0]]
+	if !ok {
+		ts.Fatalf("no sandbox %q started", args[0])
+	}
+	srv.Close()
 }
 
 // expire NAME ends every session the fake has issued.

@@ -91,3 +91,31 @@ type interruptedErr struct{ err error }
 
 func (e *interruptedErr) Error() string   { return e.err.Error() }
 func (e *interruptedErr) Unwrap() []error { return []error{e.err, ErrInterrupted} }
+
+// HTTPStatus is `sesame api`'s exit code for an answer with an HTTP error
+// status (400 or more).
+const HTTPStatus = 7
+
+// Meaning is one row of the exit-code table: `sesame help exit-codes`
+// prints it and a test holds the README's table to it.
+type Meaning struct {
+	Code string // "0", "126, 127", "any"
+	Text string
+}
+
+// Meanings is the exit-code table (SPEC §7), in the README's words.
+func Meanings() []Meaning {
+	return []Meaning{
+		{"0", "ok"},
+		{"1", "unexpected error (also: no `curl` on PATH)"},
+		{"2", "usage: bad flag, missing input, unknown profile, no secret and no terminal"},
+		{"3", "the vendor rejected the credentials or the account"},
+		{"4", "no valid session, and renewal not possible (no saved secret, or the vendor ended the session and refused the saved one) or not allowed (`--no-renew`); or the session was issued for another instance or account than the profile now names; `status --check`: the vendor refused a session"},
+		{"5", "network, TLS, timeout, vendor 5xx, or an answer that is not what the vendor documents; `status --check`: a vendor unreachable"},
+		{"6", "the credential store is unavailable or failed (including a corrupt session)"},
+		{"7", "`sesame api` only: the API answered with an HTTP error status (400 or more); the body is on stdout, `sesame: HTTP 404 from …` on stderr"},
+		{"126, 127", "`sesame exec` only: the command cannot be run (126) or is not there (127), as `sh` says"},
+		{"130", "interrupted (Ctrl-C, or SIGTERM), whatever the command was doing; 143 for SIGTERM at the password prompt"},
+		{"child's", "`sesame curl`, `sesame exec` and `sesame proxy -- CMD` exit with their child's code"},
+	}
+}

@@ -41,7 +41,7 @@ type apiOptions struct {
 
 // ExitHTTP is `sesame api`'s exit code for an answer with an HTTP error
 // status (400 or more): the body is still printed, the status is on stderr.
-const ExitHTTP = 7
+const ExitHTTP = clierr.HTTPStatus
 
 func newAPICmd(app *App) *cobra.Command {
 	opts := &apiOptions{}
@@ -69,7 +69,8 @@ the body on stdout, and exits 7.`,
   sesame -p ams api -X POST /api/v2/person/search -f firstName=Ann
   sesame -p ym api /MemberList --paginate --jq '.Members[].Username'
   sesame api -i /api/auth/getuser`,
-		Args: cobra.ExactArgs(1),
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{argsAnnotation: "name the PATH to request, relative to the profile's API: sesame api /api/auth/getuser"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			return runAPI(cmd.Context(), app, opts)

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -92,7 +91,7 @@ type doctorReport struct {
 }
 
 func newDoctorCmd(app *App) *cobra.Command {
-	var asJSON bool
+	var out jsonOutput
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check sesame's setup: config, keychain, store, curl and every session",
@@ -105,17 +104,25 @@ renewed and no vendor is contacted.
 
 ✓ is fine, ! works but is worth knowing, ✗ needs fixing. The exit code is 0
 whatever the report says, unless the config file cannot be read; --json gives
-the same facts, each with "status": ok, warn or fail.`,
+the same facts, each with "status": ok, warn or fail (--json=profiles,store
+keeps those parts, --jq filters them).`,
 		Example: `  sesame doctor
   sesame doctor --json | jq -r '.profiles[] | select(.status != "ok") | .profile'
+  sesame doctor --jq '.store.uses'
   DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus sesame doctor`,
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if args = out.takeFieldsArg(args, nil); len(args) > 0 {
+				return argsErr(cmd, argsProblem(cmd, args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := out.check(); err != nil {
+				return err
+			}
 			rep, cfgErr := collectDoctor(cmd.Context(), app)
-			if asJSON {
-				enc := json.NewEncoder(app.IO.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+			if out.wanted() {
+				if err := out.write(app.IO.Out, rep); err != nil {
 					return err
 				}
 			} else {
@@ -125,7 +132,7 @@ the same facts, each with "status": ok, warn or fail.`,
 			return cfgErr
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addJSONFlags(cmd, &out, jsonFields(doctorReport{}))
 	return cmd
 }
 

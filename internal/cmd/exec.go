@@ -18,6 +18,8 @@ type execOptions struct {
 	Command []string
 }
 
+const execArgsHint = "name the command to run, after --: sesame exec tdx -- ./job.sh"
+
 // newExecCmd builds `exec`; a test's runF gets the options instead of a run.
 func newExecCmd(app *App, runF func(*execOptions) error) *cobra.Command {
 	opts := &execOptions{}
@@ -34,6 +36,7 @@ base64-encoded, each line of a multi-line secret, and a secret shorter than
   sesame exec ams --redact -- python report.py
   sesame exec -- sh -c 'curl -sS -H "$TDX_AUTH_HEADER" "$TDX_BASE_URL/api/auth/getuser"'`,
 		Args:              cobra.MinimumNArgs(1),
+		Annotations:       map[string]string{argsAnnotation: execArgsHint},
 		ValidArgsFunction: completeProfiles(app),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch dash := cmd.ArgsLenAtDash(); {
@@ -42,17 +45,17 @@ base64-encoded, each line of a multi-line secret, and a secret shorter than
 			case dash == 1:
 				opts.Profile, opts.Command = args[0], args[1:]
 			case dash > 1:
-				return usageErr("exec takes at most one PROFILE before --")
+				return argsErr(cmd, "takes at most one PROFILE before --")
 			case app.Profile != "": // sesame -p tdx exec printenv X: no PROFILE argument
 				opts.Command = args
 			default: // no --: aws-vault style, PROFILE CMD…
 				if len(args) < 2 {
-					return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
+					return argsErr(cmd, "name the command")
 				}
 				opts.Profile, opts.Command = args[0], args[1:]
 			}
 			if len(opts.Command) == 0 {
-				return usageErr("give the command after --: sesame exec [PROFILE] -- CMD [ARGS…]")
+				return argsErr(cmd, "name the command")
 			}
 			if runF != nil {
 				return runF(opts)

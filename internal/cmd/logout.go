@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ type logoutOptions struct {
 	Profile string
 	All     bool
 	Forget  bool
+	Yes     bool
 }
 
 func newLogoutCmd(app *App) *cobra.Command {
@@ -22,9 +24,11 @@ func newLogoutCmd(app *App) *cobra.Command {
 		Short: "Remove a profile's session and saved secret",
 		Long: `Remove the profile's session and saved secret from the credential store. The
 profile's settings stay in the config file, so the next login needs only the
-secret, unless --forget removes them too.`,
+secret, unless --forget removes them too. --all --forget removes every
+profile: on a terminal it asks first (as profile rm does); --yes skips the
+question, and scripts (no terminal) are not asked.`,
 		Example: `  sesame logout tdx
-  sesame logout --all --forget`,
+  sesame logout --all --forget --yes`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(app),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -39,6 +43,7 @@ secret, unless --forget removes them too.`,
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "log out of every profile")
 	cmd.Flags().BoolVar(&opts.Forget, "forget", false, "also remove the profile from the config file")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --all --forget")
 	return cmd
 }
 
@@ -58,6 +63,15 @@ func runLogout(app *App, opts *logoutOptions) error {
 			return err
 		}
 		targets = []*config.Profile{p}
+	}
+	if opts.All && opts.Forget && len(targets) > 0 && !opts.Yes {
+		names := make([]string, len(targets))
+		for i, p := range targets {
+			names[i] = p.Name
+		}
+		if !app.confirm(fmt.Sprintf("Remove every profile (%s), its session and saved secret?", strings.Join(names, ", "))) {
+			return usageErr("nothing removed")
+		}
 	}
 	mgr, err := app.Sessions()
 	if err != nil {

@@ -2,12 +2,12 @@ package cmd
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/ui"
 )
 
@@ -39,15 +39,26 @@ type profileRow struct {
 }
 
 func newProfileListCmd(app *App) *cobra.Command {
-	var asJSON bool
+	var out jsonOutput
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the profiles",
-		Long:    "List each profile's name, provider, instance, user and credential store; the default one is marked. --json gives the same for scripts.",
-		Example: "  sesame profile list\n  sesame profile list --json | jq -r '.[].name'",
-		Args:    cobra.NoArgs,
+		Long: `List each profile's name, provider, instance, user and credential store; the
+default one is marked in a DEFAULT column of its own, so that every other
+column stays in place for awk. --json gives the same for scripts
+(--json=name,provider keeps those fields, --jq filters them).`,
+		Example: "  sesame profile list\n  sesame profile list --json | jq -r '.[].name'\n  sesame profile list --jq '.[] | select(.default) | .name'",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if args = out.takeFieldsArg(args, nil); len(args) > 0 {
+				return argsErr(cmd, argsProblem(cmd, args))
+			}
+			return nil
+		},
 		RunE: func(*cobra.Command, []string) error {
+			if _, err := out.check(); err != nil {
+				return err
+			}
 			c, err := app.Config()
 			if err != nil {
 				return err
@@ -57,10 +68,8 @@ func newProfileListCmd(app *App) *cobra.Command {
 				p := c.Profiles[n]
 				rows = append(rows, profileRow{Name: n, Provider: p.Provider, Instance: p.URL, User: p.Username, Store: app.storeKind(p), Default: n == c.Default})
 			}
-			if asJSON {
-				enc := json.NewEncoder(app.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+			if out.wanted() {
+				return out.write(app.IO.Out, rows)
 			}
 			if len(rows) == 0 {
 				fmt.Fprintln(app.IO.ErrOut, "no profiles yet; log in first: sesame login tdx|ams|ym")
@@ -68,25 +77,23 @@ func newProfileListCmd(app *App) *cobra.Command {
 			}
 			cells := make([][]string, len(rows))
 			for i, r := range rows {
-				name := r.Name
-				if r.Default {
-					name += " (default)"
-				}
-				cells[i] = []string{name, r.Provider, r.Instance, r.User, r.Store}
+				// The same USER as status shows, and the same DEFAULT column.
+				cells[i] = []string{r.Name, r.Provider, redact.Text(r.Instance), redact.Text(tableUser(c.Profiles[r.Name])), r.Store, defaultMark(r.Default)}
 			}
 			st := ui.NewStyles(app.IO.Out, ui.Colour(app.IO.OutTTY))
-			out := st.Table([]string{"NAME", "PROVIDER", "INSTANCE", "USER", "STORE"}, cells, func(_, _ int, v string) string { return v })
-			_, err = fmt.Fprint(app.IO.Out, ui.Fit(out, ui.Width(app.IO.Out, app.IO.OutTTY)))
+			table := st.Table([]string{"NAME", "PROVIDER", "INSTANCE", "USER", "STORE", "DEFAULT"}, cells, func(_, _ int, v string) string { return v })
+			_, err = fmt.Fprint(app.IO.Out, ui.Fit(table, ui.Width(app.IO.Out, app.IO.OutTTY)))
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addJSONFlags(cmd, &out, jsonFields(profileRow{}))
 	return cmd
 }
 
 func newProfileUseCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:               "use NAME",
+		Annotations:       map[string]string{argsAnnotation: "name the profile to make the default: sesame profile use prod"},
 		Short:             "Make NAME the profile commands act on by default",
 		Long:              "Record NAME as the default profile in the config file. --profile, SESAME_PROFILE and a PROFILE argument still win; status marks the default.",
 		Example:           "  sesame profile use prod",
@@ -114,9 +121,10 @@ func newProfileUseCmd(app *App) *cobra.Command {
 func newProfileRmCmd(app *App) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:     "rm NAME",
-		Aliases: []string{"remove"},
-		Short:   "Remove a profile: its config entry, session and saved secret",
+		Use:         "rm NAME",
+		Annotations: map[string]string{argsAnnotation: "name the profile to remove: sesame profile rm staging"},
+		Aliases:     []string{"remove"},
+		Short:       "Remove a profile: its config entry, session and saved secret",
 		Long: `Remove the profile's config entry and its session and saved secret from the
 credential store (logout --forget). On a terminal it asks first; --yes skips
 the question, and scripts (no terminal) are not asked.`,
@@ -132,12 +140,8 @@ the question, and scripts (no terminal) are not asked.`,
 			if err != nil {
 				return err
 			}
-			if !yes && app.IO.InTTY {
-				fmt.Fprintf(app.IO.ErrOut, "Remove profile %s (%s, %s), its session and saved secret? [y/N] ", p.Name, p.Provider, p.URL)
-				line, _ := bufio.NewReader(app.IO.In).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return usageErr("not removed")
-				}
+			if !yes && !app.confirm(fmt.Sprintf("Remove profile %s (%s, %s), its session and saved secret?", p.Name, p.Provider, p.URL)) {
+				return usageErr("not removed")
 			}
 			mgr, err := app.Sessions()
 			if err != nil {
@@ -159,4 +163,17 @@ the question, and scripts (no terminal) are not asked.`,
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
 	return cmd
+}
+
+// confirm asks a yes/no question on a terminal (stdin and stderr) and
+// reports a yes; with no terminal to ask on, a script is not asked and the
+// answer is yes, as with gh and apt.
+func (a *App) confirm(question string) bool {
+	if !a.IO.InTTY {
+		return true
+	}
+	fmt.Fprintf(a.IO.ErrOut, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(a.IO.In).ReadString('\n')
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "y" || ans == "yes"
 }

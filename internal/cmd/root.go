@@ -92,7 +92,12 @@ func exitCode(app *App, err error) int {
 	if code == clierr.Unexpected && isUsageError(err) {
 		code = clierr.Usage
 	}
-	fmt.Fprintln(app.IO.ErrOut, "sesame: "+app.scrub(err.Error()))
+	msg := app.scrub(err.Error())
+	if !strings.HasPrefix(msg, "sesame ") {
+		// "sesame exec: name the command…" names itself already.
+		msg = "sesame: " + msg
+	}
+	fmt.Fprintln(app.IO.ErrOut, msg)
 	return code
 }
 
@@ -156,7 +161,10 @@ func newRootCmd(app *App) *cobra.Command {
 		Long: `sesame logs in to Teamworks AMS, YourMembership and TeamDynamix, keeps the
 session (and, unless told not to, the secret that renews it) in the OS keychain,
 renews it when it expires, and hands it to whatever needs it: token show, env,
-exec and curl.`,
+exec and curl.
+
+More help: sesame help environment (the SESAME_* variables), sesame help
+exit-codes, sesame help config (the config file's keys).`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   sesame token show | xargs -I{} echo got {}
   sesame curl /api/auth/getuser
@@ -201,5 +209,7 @@ exec and curl.`,
 	if docs := newDocsCmd(app); docs != nil {
 		root.AddCommand(docs)
 	}
+	root.SetHelpCommand(newHelpCmd(app))
+	teachArgs(root)
 	return root
 }

@@ -183,8 +183,9 @@ func startSandboxWorld() (*sandboxWorld, error) {
 
 func newSandboxExecCmd(app *App) *cobra.Command {
 	return &cobra.Command{
-		Use:   "exec -- CMD [ARGS…]",
-		Short: "Run CMD against fresh fakes with a throw-away config and store",
+		Use:         "exec -- CMD [ARGS…]",
+		Annotations: map[string]string{argsAnnotation: "name the command to run, after --: sesame sandbox exec -- sesame status"},
+		Short:       "Run CMD against fresh fakes with a throw-away config and store",
 		Long: `Start the fakes, then run CMD with SANDBOX_TDX_URL, SANDBOX_AMS_URL and
 SANDBOX_YM_URL set, SANDBOX_INFO naming a file with the test accounts and
 login lines, SESAME_CONFIG and the file store in a temporary folder, and

@@ -3,10 +3,13 @@ package cmd
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sesame-cli/sesame/internal/sandbox"
 )
 
 // A symlink call that says yes but makes nothing (Wine's) falls back to a
@@ -60,4 +63,43 @@ func TestRemoveTree(t *testing.T) {
 	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s still there: %v", dir, err)
 	}
+}
+
+// Every login line the sandbox prints works as printed: the accounts it
+// calls refused are refused (exit 3) with the reason its note gives, the
+// others log in. (The YM MultipleAccounts line once needed a flag it did
+// not print.)
+func TestSandboxLinesWorkAsPrinted(t *testing.T) {
+	t.Parallel()
+	for _, vendor := range sandbox.Names() {
+		t.Run(vendor, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			url := w.sandbox(vendor, sandbox.Options{})
+			v, _ := sandbox.New(vendor, sandbox.Options{})
+			for i, a := range v.Accounts() {
+				line := loginLine(vendor, a, url)
+				args := append([]string{"-p", fmt.Sprintf("acct%d", i)}, unquoteFields(strings.TrimPrefix(line, "sesame "))...)
+				r := w.run(a.Secret, args...)
+				switch {
+				case a.Refusing && r.code != 3:
+					t.Errorf("%s (%s): exit %d, want 3\n%s", line, a.Note, r.code, r.errOut)
+				case !a.Refusing && r.code != 0:
+					t.Errorf("%s (%s): exit %d, want 0\n%s", line, a.Note, r.code, r.errOut)
+				}
+				if strings.Contains(a.Note, "MultipleAccounts") && !strings.Contains(r.errOut, "more than one YM account") {
+					t.Errorf("%s: %s, want the MultipleAccounts answer", line, r.errOut)
+				}
+			}
+		})
+	}
+}
+
+// unquoteFields splits a line the way sh would for what shellQuote makes.
+func unquoteFields(line string) []string {
+	var out []string
+	for _, f := range strings.Fields(line) {
+		out = append(out, strings.Trim(f, "'"))
+	}
+	return out
 }

@@ -1,7 +1,7 @@
 package cmd
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -20,7 +20,8 @@ import (
 
 type statusOptions struct {
 	Profile string
-	JSON    bool
+	Check   bool
+	JSON    jsonOutput
 }
 
 type statusRejected struct {
@@ -47,10 +48,15 @@ type statusRow struct {
 	Rejected *statusRejected `json:"rejected,omitempty"`
 	// RateLimits are the vendor budgets sesame paces under (ratelimit.go).
 	RateLimits []budgetRow `json:"rate_limits,omitempty"`
+	// Check is the vendor's verdict with --check: ok, rejected,
+	// unreachable or error (its reason in CheckError).
+	Check      string `json:"check,omitempty"`
+	CheckError string `json:"check_error,omitempty"`
 
 	until      time.Time
 	rejectedAt time.Time
 	modeText   string // Mode for people: the API too when it is not the default
+	tableUser  string // USER for people: the same in status and profile list
 }
 
 func newStatusCmd(app *App) *cobra.Command {
@@ -63,24 +69,46 @@ its session is valid, expired, rejected (ended by the vendor before its time)
 or absent. Nothing is renewed. With a PROFILE, it exits 4 when that profile
 has no session it can use or renew. The table is
 plain text when stdout is not a terminal or NO_COLOR is set; --json gives the
-same facts for scripts.`,
+same facts for scripts (--json=profile,state keeps those fields, --jq
+filters them).
+
+--check asks the vendor, as gh auth status asks GitHub: one cheap, read-only
+authenticated call per profile (the provider names it: TeamDynamix
+api/auth/getuser, AMS currentuser or the endpoint list, YourMembership one
+row of People), sent the way sesame api sends, so an expired session is
+renewed as any call would renew it and a saved secret the vendor refused is
+never sent again. Each profile is then ok, rejected (the vendor said no:
+exit 4) or unreachable (network, TLS, timeout, vendor 5xx: exit 5); when
+profiles differ, rejected wins.`,
 		Example: `  sesame status
-  sesame status tdx --json | jq -r '.[0].state'`,
-		Args:              cobra.MaximumNArgs(1),
+  sesame status --check
+  sesame status tdx --json | jq -r '.[0].state'
+  sesame status --json profile,state --jq '.[] | select(.state != "valid") | .profile'`,
 		ValidArgsFunction: completeProfiles(app),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		Args: func(cmd *cobra.Command, args []string) error {
+			args = opts.JSON.takeFieldsArg(args, app.isProfile)
+			if len(args) > 1 {
+				return argsErr(cmd, argsProblem(cmd, args))
+			}
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			return runStatus(app, opts)
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStatus(cmd.Context(), app, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "ask the vendor whether each session is good (one authenticated call per profile)")
+	addJSONFlags(cmd, &opts.JSON, jsonFields(statusRow{}))
 	return cmd
 }
 
-func runStatus(app *App, opts *statusOptions) error {
+func runStatus(ctx context.Context, app *App, opts *statusOptions) error {
 	if err := app.checkStoreKind(); err != nil {
+		return err
+	}
+	if _, err := opts.JSON.check(); err != nil {
 		return err
 	}
 	c, err := app.Config()
@@ -103,21 +131,30 @@ func runStatus(app *App, opts *statusOptions) error {
 			profiles = append(profiles, c.Profiles[n])
 		}
 	}
-	now := app.Now()
 	rows := make([]statusRow, 0, len(profiles))
 	for _, p := range profiles {
-		r := app.statusOf(p, now)
+		var verdict checkResult
+		if opts.Check {
+			// Ask first: a renewal the call makes is then what the row shows.
+			if verdict = app.checkProfile(ctx, p); verdict.err != nil && clierr.Code(verdict.err) == clierr.Interrupted {
+				return verdict.err
+			}
+		}
+		r := app.statusOf(p, app.Now())
 		r.Default = p.Name == c.Default
-		r.RateLimits = app.budgetsOf(p, now)
+		r.RateLimits = app.budgetsOf(p, app.Now())
+		if opts.Check {
+			// The reason may quote the vendor: scrubbed like any error.
+			r.Check, r.CheckError = verdict.state, app.scrub(verdict.reason())
+		}
 		rows = append(rows, r)
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(app.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rows); err != nil {
+	now := app.Now()
+	if opts.JSON.wanted() {
+		if err := opts.JSON.write(app.IO.Out, rows); err != nil {
 			return err
 		}
-		return statusExit(name, rows)
+		return statusExit(name, rows, opts.Check)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(app.IO.ErrOut, "no profiles yet; log in first: sesame login tdx|ams|ym")
@@ -127,7 +164,7 @@ func runStatus(app *App, opts *statusOptions) error {
 	writeBudgets(app.IO.Out, rows)
 	writeSharedStatus(app, profiles)
 	app.writeProxies(app.IO.Out)
-	return statusExit(name, rows)
+	return statusExit(name, rows, opts.Check)
 }
 
 // writeStatus prints the table when it fits the terminal (or stdout is not
@@ -146,10 +183,7 @@ func writeStatus(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time, wi
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		who := r.User
-		if who == "" {
-			who = "-"
-		}
+		who := r.tableUser
 		name := r.Profile
 		if r.Default {
 			name += " (default)"
@@ -157,6 +191,9 @@ func writeStatus(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time, wi
 		fmt.Fprintf(&b, "%s\n  %s · %s · %s · store %s\n", st.Bold(name), r.Provider, r.modeText, redact.Text(who), r.Store)
 		fmt.Fprintf(&b, "  %s\n", redact.Text(r.Instance))
 		fmt.Fprintf(&b, "  %s\n", sessionStyle(st, r)(redact.Text(sessionText(r, now))))
+		if r.Check != "" {
+			fmt.Fprintf(&b, "  check: %s\n", checkStyle(st, r)(redact.Text(checkText(r))))
+		}
 	}
 	io.WriteString(w, ui.Fit(b.String(), width))
 }
@@ -187,8 +224,11 @@ func sessionStyle(st *ui.Styles, r statusRow) func(string) string {
 // statusExit fails (exit 4) when one named profile has no session it can
 // use or renew, as `gh auth status` fails when logged out; a script can
 // test `sesame status tdx` before a job. The listing of all profiles
-// always exits 0.
-func statusExit(name string, rows []statusRow) error {
+// exits 0, unless --check asked the vendor and a profile failed it.
+func statusExit(name string, rows []statusRow, checked bool) error {
+	if checked {
+		return checkExit(rows)
+	}
 	if name == "" || len(rows) != 1 {
 		return nil
 	}
@@ -219,7 +259,7 @@ func (a *App) checkStoreKind() error {
 }
 
 func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
-	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, Mode: p.Mode, modeText: profileModeText(a, p), Store: a.storeKind(p), State: "none"}
+	r := statusRow{Profile: p.Name, Provider: p.Provider, Instance: p.URL, User: p.Username, tableUser: tableUser(p), Mode: p.Mode, modeText: profileModeText(a, p), Store: a.storeKind(p), State: "none"}
 	st, err := a.Service().Status(p, now)
 	if err != nil {
 		r.State, r.Error = "error", err.Error()
@@ -282,8 +322,10 @@ func sessionText(r statusRow, now time.Time) string {
 		return what + ", log in again"
 	case "error":
 		return "error: " + firstLine(r.Error)
+	case "none":
+		return "no session"
 	}
-	return "no session"
+	return r.State // a state the session layer added: shown as it is
 }
 
 func firstLine(s string) string {
@@ -291,23 +333,53 @@ func firstLine(s string) string {
 	return s
 }
 
+// writeStatusTable prints one row per profile. Every cell before SESSION is
+// one word that is never empty ("-" for none), and the default profile is
+// marked in a column of its own after it, so that awk '{print $2}' reads
+// the provider on every row (as in profile list).
 func writeStatusTable(w io.Writer, st *ui.Styles, rows []statusRow, now time.Time) {
 	headers := []string{"PROFILE", "PROVIDER", "INSTANCE", "USER", "MODE", "STORE", "SESSION"}
+	checked := len(rows) > 0 && rows[0].Check != ""
+	if checked {
+		headers = append(headers, "CHECK")
+	}
+	headers = append(headers, "DEFAULT")
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		name := r.Profile
-		if r.Default {
-			name += " (default)"
-		}
 		// The user and the error come from the vendor: no control
 		// characters reach the terminal.
-		cells[i] = []string{name, r.Provider, redact.Text(r.Instance), redact.Text(r.User), r.modeText, r.Store, redact.Text(sessionText(r, now))}
+		cells[i] = []string{r.Profile, r.Provider, redact.Text(r.Instance), redact.Text(r.tableUser), r.modeText, r.Store, redact.Text(sessionText(r, now))}
+		if checked {
+			// One word; the reason is on stderr (and in --json).
+			cells[i] = append(cells[i], r.Check)
+		}
+		cells[i] = append(cells[i], defaultMark(r.Default))
 	}
 	out := st.Table(headers, cells, func(row, col int, v string) string {
-		if col != 6 {
-			return v
+		switch {
+		case col == 6:
+			return sessionStyle(st, rows[row])(v)
+		case col == 7 && checked:
+			return checkStyle(st, rows[row])(v)
 		}
-		return sessionStyle(st, rows[row])(v)
+		return v
 	})
 	io.WriteString(w, out)
+}
+
+// defaultMark is the DEFAULT column of status and profile list.
+func defaultMark(isDefault bool) string {
+	if isDefault {
+		return "(default)"
+	}
+	return ""
+}
+
+// tableUser is the USER column of status and profile list: the account the
+// profile logs in as, "-" when it names none.
+func tableUser(p *config.Profile) string {
+	if p.Username == "" {
+		return "-"
+	}
+	return p.Username
 }

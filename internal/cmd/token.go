@@ -19,6 +19,7 @@ type tokenShowOptions struct {
 	Format   string
 	NoRenew  bool
 	MinValid time.Duration
+	JQ       string
 }
 
 func newTokenCmd(app *App) *cobra.Command {
@@ -51,7 +52,8 @@ Formats:
   curl    a curl config (header = "…" lines) for curl -K -, so secrets stay off argv`,
 		Example: `  curl -H "Authorization: Bearer $(sesame token show tdx)" https://myschool.teamdynamix.com/TDWebApi/api/auth/getuser
   sesame token show tdx --format curl | curl -K - https://myschool.teamdynamix.com/TDWebApi/api/auth/getuser
-  sesame token show --min-valid 5m --format json | jq .expires_at`,
+  sesame token show --min-valid 5m --format json | jq .expires_at
+  sesame token show --jq .expires_at`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(app),
 		// Called in loops: no Ctrl-C handler until a renewal needs one.
@@ -62,6 +64,16 @@ Formats:
 			}
 			// --format JSON works, as profile names do: case is not a choice.
 			opts.Format = strings.ToLower(opts.Format)
+			if opts.JQ != "" {
+				// --jq filters the json format, and implies it.
+				if cmd.Flags().Changed("format") && opts.Format != "json" {
+					return usageErr("--jq filters --format json; drop --format %s", opts.Format)
+				}
+				opts.Format = "json"
+				if _, err := parseJQ(opts.JQ); err != nil {
+					return err
+				}
+			}
 			switch opts.Format {
 			case "raw", "header", "json", "curl":
 			default:
@@ -77,6 +89,7 @@ Formats:
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"raw", "header", "json", "curl"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVar(&opts.NoRenew, "no-renew", false, "fail (exit 4) instead of renewing an expired session")
 	cmd.Flags().DurationVar(&opts.MinValid, "min-valid", 0, "renew first when the session would expire sooner than this")
+	cmd.Flags().StringVarP(&opts.JQ, "jq", "q", "", "filter --format json with a jq expression (implies it)")
 	return cmd
 }
 
@@ -100,6 +113,10 @@ func runTokenShow(ctx context.Context, app *App, opts *tokenShowOptions) error {
 	l, err := app.session(ctx, opts.Profile, session.GetOptions{NoRenew: opts.NoRenew, MinValid: opts.MinValid})
 	if err != nil {
 		return err
+	}
+	if opts.JQ != "" {
+		out := jsonOutput{jq: opts.JQ}
+		return out.write(app.IO.Out, tokenJSON(l))
 	}
 	return writeToken(app.IO.Out, l, opts.Format)
 }

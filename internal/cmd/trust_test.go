@@ -61,7 +61,7 @@ func TestStatusExit(t *testing.T) {
 		{"tdx", statusRow{State: "none"}, clierr.NoSession},
 		{"", statusRow{State: "none"}, 0}, // the listing is no verdict
 	} {
-		if got := clierr.Code(statusExit(tc.name, []statusRow{tc.row})); got != tc.want {
+		if got := clierr.Code(statusExit(tc.name, []statusRow{tc.row}, false)); got != tc.want {
 			t.Errorf("%q %+v: exit %d, want %d", tc.name, tc.row, got, tc.want)
 		}
 	}

@@ -80,6 +80,9 @@ type Config struct {
 	Profiles map[string]*Profile `yaml:"profiles,omitempty" mapstructure:"profiles"`
 
 	v *viper.Viper
+	// getenv is the environment SESAME_* settings and SESAME_PROFILE are
+	// read from: the process's in a real run, the test's own in a test.
+	getenv func(string) string
 }
 
 // ValidName reports whether name can be a profile name. Names are lower case
@@ -151,12 +154,21 @@ func Dir() (string, error) {
 }
 
 // Load reads the config file at path (a missing file is an empty config),
-// so that Setting answers with SESAME_* env > file > default precedence.
-func Load(path string) (*Config, error) {
+// so that Setting answers with SESAME_* env > file > default precedence,
+// the environment being the process's.
+func Load(path string) (*Config, error) { return LoadEnv(path, os.Getenv) }
+
+// LoadEnv is Load with the environment given: SESAME_* settings and
+// SESAME_PROFILE are read through getenv alone, so that a test's outcome
+// never depends on the shell it runs in.
+func LoadEnv(path string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
-	c := &Config{Path: path, v: v}
+	c := &Config{Path: path, v: v, getenv: getenv}
 	// Read with fsretry rather than v.ReadInConfig: on Windows another
 	// sesame renaming a new config into place makes the open fail for a
 	// moment.
@@ -186,12 +198,9 @@ func Load(path string) (*Config, error) {
 		c.Profiles[name] = p
 	}
 
-	// Global settings resolve flag > SESAME_* env > file > default.
-	v.SetEnvPrefix("SESAME")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
-	// SPEC §6: --cacert and SESAME_CA_FILE are the same setting.
-	_ = v.BindEnv("cacert", "SESAME_CA_FILE", "SESAME_CACERT")
+	// Global settings resolve flag > SESAME_* env > file > default; the
+	// env layer is Setting's own (getenv), not viper's AutomaticEnv, which
+	// reads the process environment whatever the caller says.
 	v.SetDefault("store", "auto")
 	v.SetDefault("timeout", "30s")
 	v.SetDefault("session_idle", "20m")
@@ -199,12 +208,35 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Setting is a global setting resolved with flag > env > file > default.
+// Setting is a global setting resolved with env > file > default (flags,
+// which beat all three, are the caller's). An empty variable counts as
+// unset, as viper's AutomaticEnv has it.
 func (c *Config) Setting(key string) string {
 	if c.v == nil {
 		return ""
 	}
+	for _, name := range envNames(key) {
+		if val := c.env(name); val != "" {
+			return val
+		}
+	}
 	return c.v.GetString(key)
+}
+
+// envNames are the variables that set a global setting, first one first.
+// SPEC §6: --cacert, SESAME_CACERT and SESAME_CA_FILE are one setting.
+func envNames(key string) []string {
+	if key == "cacert" {
+		return []string{"SESAME_CACERT", "SESAME_CA_FILE"}
+	}
+	return []string{"SESAME_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))}
+}
+
+func (c *Config) env(name string) string {
+	if c.getenv == nil {
+		return os.Getenv(name)
+	}
+	return c.getenv(name)
 }
 
 // Duration is a duration setting for a profile: the profile's own value,
@@ -218,7 +250,7 @@ func (c *Config) Duration(p *Profile, key string, def time.Duration) time.Durati
 		s = p.SessionTTL
 	}
 	// An env var set for this run beats the profile's file value.
-	if env := os.Getenv("SESAME_" + strings.ToUpper(key)); env != "" {
+	if env := c.env("SESAME_" + strings.ToUpper(key)); env != "" {
 		s = env
 	}
 	if s == "" {
@@ -260,7 +292,7 @@ func (c *Config) listHint() string {
 // match), else the only profile there is, else an error listing them.
 func (c *Config) Resolve(explicit string, match func(*Profile) bool) (*Profile, error) {
 	if explicit == "" {
-		explicit = os.Getenv("SESAME_PROFILE")
+		explicit = c.env("SESAME_PROFILE")
 	}
 	if explicit != "" {
 		return c.Profile(explicit)
@@ -291,7 +323,7 @@ func (c *Config) Resolve(explicit string, match func(*Profile) bool) (*Profile, 
 			return p, nil
 		}
 	}
-	return nil, clierr.New(clierr.Usage, "more than one profile: choose one with --profile or SESAME_PROFILE%s", c.listHint())
+	return nil, clierr.New(clierr.Usage, "more than one profile: name one with --profile or SESAME_PROFILE, or make one the default: sesame profile use NAME%s", c.listHint())
 }
 
 // Save writes the config file atomically with mode 0600, creating its folder

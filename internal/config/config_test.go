@@ -40,8 +40,9 @@ func write(t *testing.T, body string) string {
 }
 
 func TestLoadAndPrecedence(t *testing.T) {
+	env := testEnv{}
 	path := write(t, sample)
-	c, err := Load(path)
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +65,9 @@ func TestLoadAndPrecedence(t *testing.T) {
 
 	// env beats the file (flags beat both in session.Service, which
 	// reads them first).
-	t.Setenv("SESAME_TIMEOUT", "7s")
-	t.Setenv("SESAME_SESSION_IDLE", "1m")
-	c, err = Load(path)
+	env["SESAME_TIMEOUT"] = "7s"
+	env["SESAME_SESSION_IDLE"] = "1m"
+	c, err = LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,8 @@ func TestLoadAndPrecedence(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	c, err := Load(write(t, sample))
+	env := testEnv{}
+	c, err := LoadEnv(write(t, sample), env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +91,11 @@ func TestResolve(t *testing.T) {
 	if p, err := c.Resolve("TDX", nil); err != nil || p.Name != "tdx" {
 		t.Errorf("explicit: %v %v", p, err)
 	}
-	t.Setenv("SESAME_PROFILE", "ams")
+	env["SESAME_PROFILE"] = "ams"
 	if p, _ := c.Resolve("", nil); p.Name != "ams" {
 		t.Errorf("SESAME_PROFILE: %v", p.Name)
 	}
-	t.Setenv("SESAME_PROFILE", "")
+	env["SESAME_PROFILE"] = ""
 	if p, _ := c.Resolve("", func(p *Profile) bool { return p.Provider == "tdx" }); p.Name != "tdx" {
 		t.Errorf("match: %v", p.Name)
 	}
@@ -103,8 +105,9 @@ func TestResolve(t *testing.T) {
 }
 
 func TestSaveRoundTripAndMode(t *testing.T) {
+	env := testEnv{}
 	path := filepath.Join(t.TempDir(), "sub", "config.yaml")
-	c, err := Load(path)
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +124,7 @@ func TestSaveRoundTripAndMode(t *testing.T) {
 	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode())
 	}
-	c2, err := Load(path)
+	c2, err := LoadEnv(path, env.get)
 	if err != nil || c2.Profiles["x"].Option("sandbox", "") != "true" || c2.Profiles["x"].URL != "https://h" {
 		t.Fatalf("round trip: %+v %v", c2.Profiles["x"], err)
 	}
@@ -145,8 +148,9 @@ func TestValidName(t *testing.T) {
 // rename over a file another process has open fails with "access denied"
 // for a moment; Save and Load wait it out instead of failing.
 func TestSaveAndLoadConcurrently(t *testing.T) {
+	env := testEnv{}
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	c, err := Load(path)
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +164,7 @@ func TestSaveAndLoadConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 100 {
-				c, err := Load(path)
+				c, err := LoadEnv(path, env.get)
 				if err != nil {
 					t.Errorf("load: %v", err)
 					return
@@ -219,3 +223,9 @@ func stateDirOf(flagPath string) (string, error) {
 	}
 	return StateDir(p)
 }
+
+// testEnv is the environment a test gives Load: the shell's SESAME_STORE
+// or SESAME_PROFILE never reaches a test.
+type testEnv map[string]string
+
+func (e testEnv) get(k string) string { return e[k] }

@@ -10,6 +10,7 @@ import (
 // settings.go). Every expectation here is what viper 1.21 answered for the
 // same file, environment and flags.
 func TestViperRules(t *testing.T) {
+	env := testEnv{}
 	path := write(t, `Store: FILE
 TimeOut: 0x1F
 cacert: 1.50
@@ -28,7 +29,7 @@ Profiles:
       empty:
   nullprof:
 `)
-	c, err := Load(path)
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,20 +67,20 @@ Profiles:
 
 	// SESAME_<KEY> beats the file; an empty variable counts as unset;
 	// SESAME_CACERT beats SESAME_CA_FILE.
-	t.Setenv("SESAME_STORE", "")
-	t.Setenv("SESAME_TIMEOUT", "7s")
-	t.Setenv("SESAME_CA_FILE", "/a.pem")
-	c, _ = Load(path)
+	env["SESAME_STORE"] = ""
+	env["SESAME_TIMEOUT"] = "7s"
+	env["SESAME_CA_FILE"] = "/a.pem"
+	c, _ = LoadEnv(path, env.get)
 	if c.Store != "FILE" || c.Setting("timeout") != "7s" || c.Setting("cacert") != "/a.pem" {
 		t.Errorf("env: store %q timeout %q cacert %q", c.Store, c.Setting("timeout"), c.Setting("cacert"))
 	}
-	t.Setenv("SESAME_CACERT", "/b.pem")
+	env["SESAME_CACERT"] = "/b.pem"
 	if c.Setting("cacert") != "/b.pem" {
 		t.Errorf("SESAME_CACERT: cacert %q", c.Setting("cacert"))
 	}
 
 	// With nothing set in the file or the environment, the defaults.
-	c, _ = Load(write(t, ""))
+	c, _ = LoadEnv(write(t, ""), env.get)
 	if c.Setting("store") != "auto" || c.Setting("session_ttl") != "14m" {
 		t.Errorf("defaults: store %q session_ttl %q", c.Setting("store"), c.Setting("session_ttl"))
 	}
@@ -91,13 +92,14 @@ Profiles:
 }
 
 func TestConfigErrorsWordedAsBefore(t *testing.T) {
+	env := testEnv{}
 	for body, want := range map[string]string{
 		": bad yaml [":                            "While parsing config: yaml:",
 		"profiles:\n  bad: hello":                 `profile bad: '' expected a map or struct, got "string"`,
 		"profiles:\n  bad:\n    provider: {a: 1}": "'provider' expected type 'string', got unconvertible type 'map[string]interface {}'",
 		"profiles:\n  bad:\n    options: hello":   "'options' expected type 'map[string]string', got unconvertible type 'string'",
 	} {
-		_, err := Load(write(t, body))
+		_, err := LoadEnv(write(t, body), env.get)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error %v, want one with %q", body, err, want)
 		}
@@ -117,8 +119,9 @@ func TestValidNameBounds(t *testing.T) {
 }
 
 func TestNullConfigIsEmpty(t *testing.T) {
+	env := testEnv{}
 	for _, body := range []string{"~", "null", "---\n", "# nothing"} {
-		c, err := Load(write(t, body))
+		c, err := LoadEnv(write(t, body), env.get)
 		if err != nil || c.Store != "" || c.Setting("store") != "auto" || c.Setting("timeout") != "30s" || len(c.Profiles) != 0 {
 			t.Errorf("%q: %v, store %q", body, err, c.Store)
 		}
@@ -128,9 +131,10 @@ func TestNullConfigIsEmpty(t *testing.T) {
 // The file's store is what Save writes back: SESAME_STORE for one run must
 // not end up in the file.
 func TestEnvStoreDoesNotLeakIntoFile(t *testing.T) {
+	env := testEnv{}
 	path := write(t, "profiles: {}\n")
-	t.Setenv("SESAME_STORE", "file")
-	c, err := Load(path)
+	env["SESAME_STORE"] = "file"
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,7 @@ func TestCheckWritable(t *testing.T) {
 }
 
 func TestSaveKeepsWhatItDoesNotOwn(t *testing.T) {
+	env := testEnv{}
 	path := write(t, `# top comment
 timeout: 45s # slow VPN
 cacert: /etc/ssl/corp.pem
@@ -108,7 +109,7 @@ profiles:
         provider: ym
         url: https://ws.yourmembership.com
 `)
-	c, err := Load(path)
+	c, err := LoadEnv(path, env.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ profiles:
 	if fi, err := os.Stat(path); err != nil || runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, %v", fi.Mode(), err)
 	}
-	again, err := Load(path)
+	again, err := LoadEnv(path, env.get)
 	if err != nil || again.Setting("timeout") != "45s" || again.Profiles["tdx"].URL != "https://new.example.com" || len(again.Profiles) != 2 {
 		t.Fatalf("reloaded: %+v %v", again, err)
 	}

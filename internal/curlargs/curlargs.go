@@ -88,7 +88,12 @@ func long(name string) (full string, takesValue, ok bool) {
 			}
 		}
 	}
-	return found, val, n == 1
+	if n != 1 {
+		// Unknown or ambiguous: curl itself refuses the line; never a
+		// guess that depends on map order.
+		return "", false, false
+	}
+	return found, val, true
 }
 
 // Args is a scanned curl command line.

@@ -64,7 +64,7 @@ func TestHandOver(t *testing.T) {
 	}{
 		{[]string{"-sS", "/a"}, []int{0}, []string{"-sS", "-K", "CFG0"}, []int{0}},
 		{[]string{"-sS", "/a", "https://other/x"}, []int{0}, []string{"-sS", "-K", "CFG0", "https://other/x"}, []int{0}},
-		{[]string{"--url", "/a", "-o", "f", "--next", "--ur", "/b"}, []int{0, 1}, []string{"-K", "CFG0", "-o", "f", "--next", "-K", "CFG1"}, []int{0, 1}},
+		{[]string{"--url", "/a", "-o", "f", "--next", "--url", "/b"}, []int{0, 1}, []string{"-K", "CFG0", "-o", "f", "--next", "-K", "CFG1"}, []int{0, 1}},
 		{[]string{"-H", "X: y", "--", "https://other/x", "/a"}, []int{1}, []string{"-H", "X: y", "-K", "CFG0", "-K", "CFG1"}, []int{0, 1}},
 		{[]string{"--", "https://other/x"}, nil, []string{"--", "https://other/x"}, nil},
 		{[]string{"/a", "--", "https://other/x"}, []int{0}, []string{"-K", "CFG0", "--", "https://other/x"}, []int{0}},

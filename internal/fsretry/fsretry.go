@@ -7,11 +7,15 @@
 package fsretry
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/rogpeppe/go-internal/robustio"
 )
 
 // Timeout bounds the retrying. Another sesame holds a session or config
@@ -44,8 +48,18 @@ func Do(f func() error) error {
 
 // Ephemeral reports whether err may go away by waiting: on Windows a
 // sharing violation or an access denied (which a rename over an open file
-// answers); never elsewhere.
-func Ephemeral(err error) bool { return ephemeral(err) }
+// answers); never elsewhere. The list is go-internal's robustio (the
+// errors cmd/go retries), less "file not found", which robustio also
+// retries (on Windows and macOS) but which here means the file is not
+// there: a missing session must not cost a wait.
+//
+// robustio's own Rename and ReadFile are not used: they give up after 2 s,
+// which 16 sesames under Wine on two cores outlast, and its ReadFile opens
+// without FILE_SHARE_DELETE, so a reader would still block a writer's
+// rename (see Open); it has no Open, Lstat or Remove.
+func Ephemeral(err error) bool {
+	return robustio.IsEphemeralError(err) && !errors.Is(err, fs.ErrNotExist)
+}
 
 // Rename is os.Rename, retried while Windows says the target is in use.
 func Rename(oldpath, newpath string) error {

@@ -4,6 +4,4 @@ package fsretry
 
 import "os"
 
-func ephemeral(error) bool { return false }
-
 func openShared(name string) (*os.File, error) { return os.Open(name) }

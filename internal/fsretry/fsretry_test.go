@@ -35,6 +35,13 @@ func TestDoRetriesSharingViolations(t *testing.T) {
 	if !errors.Is(notExist, os.ErrNotExist) || calls != 1 {
 		t.Errorf("not-exist: %v after %d calls; want it at once", notExist, calls)
 	}
+	// robustio retries ERROR_FILE_NOT_FOUND (errno 2 on Windows, ENOENT
+	// elsewhere); here a missing file is an answer, never a wait.
+	calls = 0
+	missing := Do(func() error { calls++; return &os.PathError{Op: "open", Path: "x", Err: syscall.Errno(2)} })
+	if missing == nil || calls != 1 {
+		t.Errorf("errno 2: %v after %d calls; want it at once", missing, calls)
+	}
 }
 
 // The real thing: renaming over a file this process holds open. Windows

@@ -1,22 +1,9 @@
 package fsretry
 
 import (
-	"errors"
 	"os"
 	"syscall"
 )
-
-// errSharingViolation is ERROR_SHARING_VIOLATION, which package syscall
-// does not name.
-const errSharingViolation syscall.Errno = 32
-
-func ephemeral(err error) bool {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno == syscall.ERROR_ACCESS_DENIED || errno == errSharingViolation
-	}
-	return false
-}
 
 // openShared is os.Open plus FILE_SHARE_DELETE.
 func openShared(name string) (*os.File, error) {

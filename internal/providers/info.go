@@ -67,6 +67,11 @@ type Info struct {
 	// the methods it counts. nil means the zero Dialect: 429 (or 503 with
 	// Retry-After) is waited out, and nothing is paced before.
 	RateLimit *ratelimit.Dialect
+	// Check is the one cheap, read-only, authenticated call that `status
+	// --check` makes to ask the vendor whether p's session is good (as `gh
+	// auth status` asks GitHub); nil means the provider names none and the
+	// check reports the stored state alone.
+	Check func(p *config.Profile) CheckCall
 	// AccountFlags are the login flags, after --url, for an account of the
 	// provider's fake logging in with user in mode, secret on stdin (the
 	// sandbox prints them); nil means --username USER --password-stdin.
@@ -91,6 +96,15 @@ type Info struct {
 	// returns the vendor's message, or "" when the answer is not a
 	// failure. `sesame api` exits 7 with it.
 	AnswerError func(status int, body []byte) string
+}
+
+// CheckCall is a request below the profile's API base (the base the
+// authenticating proxy forwards to): a relative Path such as
+// "/api/auth/getuser", with its query, and a JSON Body when the vendor wants
+// one (nil for none).
+type CheckCall struct {
+	Method, Path string
+	Body         []byte
 }
 
 // LoginInfo describes a provider's login subcommand. The generic code adds

@@ -121,6 +121,17 @@ func (a *AMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rest == "api/v2/user/loginUser":
 		a.step2(w, r, app)
 	case rest == "api/v3/endpoints":
+		// smartabaseR sends its session here (R/login.R .get_endpoint), and
+		// `sesame status --check` asks this route whether a v2 session is
+		// good: a session that is sent must be live. Without one (doctor's
+		// "is this an AMS app" probe) the list is public. ASSUMED: that AMS
+		// refuses an ended session here is this fake's choice; it is the
+		// answer every other v2/v3 route gives.
+		if r.Header.Get("session-header") != "" || amsHasCookie(r) {
+			if _, ok := a.authorize(w, r, app); !ok {
+				return
+			}
+		}
 		amsEndpoints(w, r)
 	case strings.HasPrefix(rest, "api/v2/") || strings.HasPrefix(rest, "api/v3/"):
 		if user, ok := a.authorize(w, r, app); ok {

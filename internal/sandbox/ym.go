@@ -154,7 +154,10 @@ func (y *YM) Accounts() []Account {
 		{Mode: "consumer", User: YMConsumerKey, Secret: YMConsumerSecret, Extra: client, Note: "a consumer key and secret"},
 		{Mode: "token", Secret: YMExchangeToken, Extra: client, Note: "an exchange token for /Ams/Authenticate/{Token} (reusable here)"},
 		{Mode: "member", User: YMUser, Secret: "not-the-password", Extra: client, Refusing: true, Note: "refused: HTTP 401, Invalid username/password combination"},
-		refused(YMSharedEmail, "MultipleAccounts", "200"),
+		// An e-mail address several members share: YM answers it when it
+		// is sent as EmailAddress, so the line says --login-field email.
+		{Mode: "member", User: YMSharedEmail, Secret: YMPassword, Extra: client + " --login-field email", Refusing: true,
+			Note: "refused: FailedLoginReason MultipleAccounts (HTTP 200)"},
 		refused(YMWrongCredsUser, "InvalidCredentials", "401"),
 		refused(YMLockedUser, "AccountLockedOut", "401"),
 		refused(YMSuspendedUser, "AccountSuspended", "401"),

@@ -347,7 +347,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	// from this one session, which may be short (a tenant's policy change,
 	// a token issued near one).
 	if life := m.longest(prov, rec, w); opts.MinValid > 0 && life > 0 && opts.MinValid >= life {
-		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life), shortDur(life))
+		return nil, clierr.New(clierr.Usage, "--min-valid %s is longer than a %s session of profile %s lasts (%s): no renewal can meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, p.Name, shortDur(life.Round(time.Minute)), shortDur(life.Round(time.Minute)))
 	}
 	if rec.Rejected != nil {
 		if err := rejectedError(prov, p, rec, opts.NoRenew); err != nil {
@@ -417,14 +417,18 @@ func (rec *Record) learn(prov providers.Provider, w providers.Windows) {
 	}
 }
 
-// shortDur prints a duration to the minute the way people write it: 24h, 14m, 1h30m.
+// shortDur prints a duration as people write it: time.Duration's own
+// String without a zero unit at its end, so that --min-valid 20m reads
+// 20m (not 20m0s) and a day-long session 24h (not 24h0m0s); 1h30m and
+// 90s (1m30s) keep every unit that is not zero. A session's lifetime is
+// measured from a local issue time, so callers round it to the minute.
 func shortDur(d time.Duration) string {
-	s := d.Round(time.Minute).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
 	}
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/providers"
@@ -96,7 +97,7 @@ func (s *Service) loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := config.Load(path)
+	c, err := config.LoadEnv(path, s.d.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +167,16 @@ func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
 func (s *Service) OpenStore(kind string) (credstore.Store, error) {
 	if st, ok := s.stores[kind]; ok {
 		return st, nil
+	}
+	if kind == StoreMemory {
+		// A memory store of its own dies with this process: a login would
+		// be lost at once, and every other command would find nothing.
+		// Only a test that hands one store to many runs (SetStore) uses it.
+		src := "the store"
+		if c := s.StoreChoice(nil); c.Kind == kind {
+			src = c.Source
+		}
+		return nil, clierr.New(clierr.Usage, "%s %q keeps nothing once sesame exits, and every command needs what a login left: use keyring or file", src, kind)
 	}
 	dir, err := s.StateDir()
 	if err != nil {

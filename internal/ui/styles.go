@@ -70,13 +70,16 @@ func (s *Styles) Table(headers []string, rows [][]string, cell func(row, col int
 		}
 		var b strings.Builder
 		for _, r := range all {
+			var line strings.Builder
 			for i, c := range r {
 				if i == len(r)-1 {
-					b.WriteString(c)
+					line.WriteString(c)
 				} else {
-					fmt.Fprintf(&b, "%-*s  ", widths[i], c)
+					fmt.Fprintf(&line, "%-*s  ", widths[i], c)
 				}
 			}
+			// An empty last cell (a marker column) leaves no trailing blanks.
+			b.WriteString(strings.TrimRight(line.String(), " "))
 			b.WriteString("\n")
 		}
 		return b.String()

@@ -29,6 +29,18 @@ func (*Provider) Info() providers.Info {
 			}
 			return p.Mode
 		},
+		// Check: Teamworks' own R client, smartabaseR. v1: its "get_current"
+		// endpoint, POST {url}/api/v1/currentuser?informat=json&format=json
+		// (R/utils.R .build_url; every smartabaseR call is a POST with a
+		// JSON body). v2/v3: the first call smartabaseR makes with a fresh
+		// session, GET {url}/api/v3/endpoints?version=v1 with session-header
+		// and JSESSIONID (R/login.R .get_endpoint). Both only read.
+		Check: func(p *config.Profile) providers.CheckCall {
+			if p.Mode == ModeV1 {
+				return providers.CheckCall{Method: "POST", Path: "/api/v1/currentuser?informat=json&format=json", Body: []byte("{}")}
+			}
+			return providers.CheckCall{Method: "GET", Path: "/api/v3/endpoints?version=v1"}
+		},
 		AccountFlags: func(mode, user string) []string {
 			return []string{"--api", mode, "--username", user, "--password-stdin"}
 		},

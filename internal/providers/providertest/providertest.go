@@ -275,6 +275,33 @@ func Conformance(t *testing.T, c Case) {
 			if r := get(nil); !c.Provider.IsAuthError(r.Status, r.Header, r.Body) {
 				t.Fatalf("data request without headers: HTTP %d is not an auth error", r.Status)
 			}
+			// The call `status --check` makes answers 2xx to a live session
+			// and an auth error to one the vendor does not know.
+			if check := c.Provider.Info().Check; check != nil {
+				call := check(p)
+				send := func(hs []providers.Header) *transport.Response {
+					h := http.Header{"Accept": {"application/json"}}
+					if call.Body != nil {
+						h.Set("Content-Type", "application/json")
+					}
+					for _, x := range hs {
+						h.Set(x.Name, x.Value)
+					}
+					resp, err := env.HTTP.Do(context.Background(), &transport.Request{Method: call.Method, URL: base + call.Path, Header: h, Body: call.Body})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return resp
+				}
+				if r := send(c.Provider.Headers(p, s)); r.Status < 200 || r.Status > 299 || c.Provider.IsAuthError(r.Status, r.Header, r.Body) {
+					t.Fatalf("check call %s %s with the session: HTTP %d %s", call.Method, call.Path, r.Status, r.Body)
+				}
+				stale := *s
+				stale.Token = "STALE" + strings.ToUpper(s.Token[:min(len(s.Token), 8)]) + "0000"
+				if r := send(c.Provider.Headers(p, &stale)); !c.Provider.IsAuthError(r.Status, r.Header, r.Body) {
+					t.Fatalf("check call %s %s with a session the vendor does not know: HTTP %d is not an auth error", call.Method, call.Path, r.Status)
+				}
+			}
 			raw, err := json.Marshal(s)
 			if err != nil {
 				t.Fatal(err)

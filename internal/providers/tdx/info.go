@@ -54,6 +54,11 @@ func (*Provider) Info() providers.Info {
 			}
 			return mode
 		},
+		// Check: GET api/auth/getuser, the Web API's "who am I" (the
+		// TeamDynamix Web API's Auth section, seed 002's documentation page).
+		Check: func(*config.Profile) providers.CheckCall {
+			return providers.CheckCall{Method: "GET", Path: "/api/auth/getuser"}
+		},
 		AccountFlags: func(mode, user string) []string {
 			if mode == ModeAdmin {
 				return []string{"--admin", "--beid", user, "--key-stdin"}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/ratelimit"
 )
@@ -24,6 +25,13 @@ func (*Provider) Info() providers.Info {
 		AnswerError: AnswerError,
 		SingleUse: map[string]string{
 			ModeToken: "exchange token not saved: it is single-use, so this session cannot renew; log in with a new token when it ends",
+		},
+		// Check: GET {base}/Ams/{ClientID}/People, the data call of the
+		// public MemberJunction YourMembership sync engine
+		// (YMSyncEngine.fetchWithSession, X-SS-ID alone; testdata/wire/ym/
+		// data-401.json), one row of it (PageSize/PageNumber, YM's paging).
+		Check: func(*config.Profile) providers.CheckCall {
+			return providers.CheckCall{Method: "GET", Path: "/People?PageSize=1&PageNumber=1"}
 		},
 		AccountFlags: func(mode, user string) []string {
 			switch mode {
