@@ -81,17 +81,21 @@ func long(name string) (full string, takesValue, ok bool) {
 		return name, false, true
 	}
 	found, val, n := "", false, 0
-	for m, v := range map[bool]map[string]bool{true: longWithValue(), false: longSwitch()} {
-		for o := range v {
-			if strings.HasPrefix(o, name) {
-				found, val, n = o, m, n+1
-			}
+	for o := range longWithValue() {
+		if strings.HasPrefix(o, name) {
+			found, val, n = o, true, n+1
+		}
+	}
+	for o := range longSwitch() {
+		if strings.HasPrefix(o, name) {
+			found, n = o, n+1
 		}
 	}
 	if n != 1 {
-		// Unknown or ambiguous: curl itself refuses the line; never a
-		// guess that depends on map order.
-		return "", false, false
+		// Unknown or ambiguous: curl itself refuses the line. An ambiguous
+		// name is read as taking a value when any of its matches does,
+		// never by map order.
+		return "", val, false
 	}
 	return found, val, true
 }
