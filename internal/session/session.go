@@ -371,7 +371,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 	}
 	if opts.MinValid > 0 && providers.Expired(prov, s, w, m.Now(), opts.MinValid) {
 		life := Lifetime(prov, s, w)
-		return nil, clierr.New(clierr.Usage, "--min-valid %s: the %s login just made returned a session of %s, which cannot meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, shortDur(life), shortDur(life))
+		return nil, clierr.New(clierr.Usage, "--min-valid %s: the %s login just made returned a session of %s, which cannot meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, shortDur(life.Round(time.Minute)), shortDur(life.Round(time.Minute)))
 	}
 	return s, nil
 }
