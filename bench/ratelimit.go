@@ -138,7 +138,7 @@ func measureRateLimit(work, sesame string) (*rateReport, error) {
 	}
 
 	// Through the proxy: one budget for all clients.
-	vars, jwt, stopProxy, err := proxy("ratelimit", url)
+	vars, _, stopProxy, err := proxy("ratelimit", url)
 	if err != nil {
 		return nil, err
 	}

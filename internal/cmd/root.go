@@ -187,6 +187,7 @@ exit-codes, sesame help config (the config file's keys).`,
 	})
 	_ = root.RegisterFlagCompletionFunc("store", cobra.FixedCompletions([]string{"auto", "keyring", "file"}, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		//lint:ignore ST1005 the message is shown to people as written, a sentence then gh's usage hint on a line of its own
 		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", teachFlagError(c, err), c.CommandPath()))
 	})
 

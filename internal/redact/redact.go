@@ -94,9 +94,7 @@ func (r *Redactor) Add(secrets ...string) {
 func pieces(s string) []string {
 	out := []string{s}
 	if strings.ContainsAny(s, "\r\n") {
-		for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
-			out = append(out, l)
-		}
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })...)
 	}
 	return out
 }

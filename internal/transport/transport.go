@@ -330,9 +330,6 @@ func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, string) {
 	return wait, why
 }
 
-// retryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) { return ratelimit.RetryAfter(v, now) }
-
 // backoff is retryWait for a bare Retry-After value at the real clock.
 func backoff(attempt int, ra string) time.Duration {
 	c := &Client{now: time.Now}

@@ -26,7 +26,6 @@ var t0 = time.Date(2026, 4, 30, 9, 0, 0, 0, time.UTC)
 
 type (
 	clock    = providertest.Clock
-	exchange = providertest.Exchange
 	recorder = providertest.Recorder
 )
 

@@ -24,7 +24,6 @@ import (
 
 type (
 	clock    = providertest.Clock
-	exchange = providertest.Exchange
 	recorder = providertest.Recorder
 )
 
