@@ -166,7 +166,7 @@ func measureRateLimit(work, sesame string) (*rateReport, error) {
 	rr.naiveVendor429, rr.naiveMax = naive.Get("data_rate_limited"), naive.Get("data_429_window_max")
 
 	// No limit near: the proxy's added latency.
-	vars, jwt, stopProxy, err = proxy("ratelimit-open", openURL)
+	vars, jwt, stopProxy, err := proxy("ratelimit-open", openURL)
 	if err != nil {
 		return nil, err
 	}
