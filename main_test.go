@@ -151,7 +151,7 @@ func (w *world) now() time.Time {
 
 func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
 
-// sandbox NAME [ttl=DURATION] [ratelimit=N] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
+// sandbox NAME [ttl=DURATION] [ratelimit=N] [slowlogin=DURATION] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
 // starts a fake vendor server and sets SANDBOX_<NAME>_URL (the profile URL)
 // and SANDBOX_<NAME>_BASE (the server root).
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
@@ -171,6 +171,10 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 			n, err := strconv.Atoi(v)
 			ts.Check(err)
 			o.RateLimited = n
+		case "slowlogin": // TDX: each login answers after this long (real time)
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			o.LoginDelay = d
 		case "skew": // TDX: the server's clock is off by this much
 			d, err := time.ParseDuration(v)
 			ts.Check(err)

@@ -166,6 +166,15 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 		}
 		name = TDXUser
 	}
+	if d := t.opts.LoginDelay; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			timer.Stop()
+			return
+		}
+	}
 	t.Login()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, t.issue(name))

@@ -58,6 +58,9 @@ type Record struct {
 	// The secret is dropped then, and until a new login every renewal
 	// fails at once instead of trying again (and locking the account).
 	RefusedAt time.Time `json:"refused_at,omitzero"`
+	// Fence (shared profiles) is the highest fleet fence this host has
+	// seen: a fleet record older than it is never served (a replay).
+	Fence int64 `json:"fence,omitempty"`
 	// Raw names the fields whose stored value is the base64 of bytes that
 	// are not UTF-8: a JSON string cannot hold them, and encoding/json
 	// would turn them into U+FFFD. Empty in a record handed out.
@@ -85,6 +88,9 @@ type Manager struct {
 	// LockWait bounds the wait for another process's renewal of the same
 	// profile; 0 means DefaultLockWait.
 	LockWait time.Duration
+	// LoginTimeout is the timeout of a vendor login's requests (--timeout),
+	// part of a shared profile's least wait (SharedWait); 0 means 30s.
+	LoginTimeout time.Duration
 	// Now is the clock.
 	Now func() time.Time
 	// Fleet opens a shared profile's fleet store (shared.go); Warn takes
@@ -220,7 +226,7 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.loginShared(ctx, st, key, prov, p, origin, secret, save)
+		return m.loginShared(ctx, sharedLoginOpts{sharedCall: sharedCall{st: st, key: key, prov: prov, p: p}, org: origin, secret: secret, save: save})
 	}
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
@@ -294,7 +300,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.sharedGet(ctx, st, key, prov, p, rec, opts)
+		return m.sharedGet(ctx, sharedCall{st: st, key: key, prov: prov, p: p, rec: rec}, opts)
 	}
 	if rec.Session == nil {
 		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, LoginHint(p))
@@ -355,7 +361,7 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.sharedRenew(ctx, st, m.key(p, st), prov, p, rejected)
+		return m.sharedRenew(ctx, sharedCall{st: st, key: m.key(p, st), prov: prov, p: p}, rejected)
 	}
 	w := m.Windows(p)
 	return m.renew(ctx, st, m.key(p, st), prov, p, func(r *Record) bool {
