@@ -122,6 +122,7 @@ func TestScripts(t *testing.T) {
 			"redis":     cmdRedis,
 			"envsubst":  cmdEnvsubst,
 			"sigterm":   cmdSigterm,
+			"chaos":     cmdChaos,
 		}),
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/clierr"
@@ -37,6 +38,8 @@ type Lock struct {
 	cur    *Item
 	curErr error
 	secret []byte
+	// seen is the stored session's fence when the lock was taken.
+	seen int64
 }
 
 // acquire takes the lock (SET NX PX with a random token) and, in the same
@@ -114,6 +117,7 @@ func (s *Store) tryLock(ctx context.Context, profile, origin string, lease time.
 	if l.Fence == 0 {
 		return nil, nil
 	}
+	l.seen = floorOf(reply[1])
 	if origin != "" {
 		l.cur, l.curErr = s.item(profile, origin, reply[1:5])
 		if errors.Is(l.curErr, ErrNotFound) {
@@ -344,17 +348,21 @@ func (s *Store) freshOrLock(ctx context.Context, r Renewal) (it *Item, l *Lock, 
 // commit writes the session under the lock's fence, re-seeds the secret
 // when the fleet has none, and releases the lock, in one round trip.
 //
-// A lock's fence is unique, so a stored session with the same fence was
-// written by another lock (possible only after Redis lost its fence
-// counter): the first write wins. The fence counter is raised to the
-// written fence, so later locks hand out newer ones.
+// The holder writes only if nobody wrote since it took the lock (the
+// stored fence is still the one it saw, or Redis lost it) and its fence is
+// newer: a holder whose lease ran out and was taken over, or two holders
+// after a Redis that restarted empty lost the lock, never both get their
+// session served; the one written first wins, the other is not used. The
+// fence counter is raised to the written fence, so later locks hand out
+// newer ones.
 //
 // KEYS: session, lock, secret, fence. ARGV: fence, data, by, at, ttl ms,
-// token, sealed secret ("" for none). Reply: 1 written, 0 stale fence.
+// token, sealed secret ("" for none), the session's fence at lock time.
+// Reply: 1 written, 0 stale fence.
 var commit = script(`
 local cur = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
 local ok = 0
-if tonumber(ARGV[1]) > cur then
+if tonumber(ARGV[1]) > cur and cur <= tonumber(ARGV[8]) then
   if (tonumber(redis.call('GET', KEYS[4]) or '0') or 0) < tonumber(ARGV[1]) then
     redis.call('SET', KEYS[4], ARGV[1])
   end
@@ -406,7 +414,7 @@ func (s *Store) renewLocked(ctx context.Context, l *Lock, r Renewal) (*Item, err
 		return s.call(wctx, "writing the session of "+r.Profile, func(cctx context.Context) error {
 			var err error
 			ok, err = s.eval(cctx, commit(), []string{s.key("session", r.Profile), l.key, s.key("secret", r.Profile), s.key("fence", r.Profile)},
-				l.Fence, blob, s.holder, now.UnixMilli(), ttl.Milliseconds(), l.token, string(secret)).Int64()
+				l.Fence, blob, s.holder, now.UnixMilli(), ttl.Milliseconds(), l.token, string(secret), l.seen).Int64()
 			return err
 		})
 	})
@@ -549,4 +557,11 @@ func (s *Store) endWait(ctx context.Context, profile string, err error) error {
 		return err
 	}
 	return clierr.New(clierr.NoSession, "fleet store %s: no fresh session of %s was written in time (is the fleet's renewer running?)", s.display, profile)
+}
+
+// floorOf reads a fence field as Redis returns it ("" or nil: 0).
+func floorOf(v any) int64 {
+	str, _ := v.(string)
+	n, _ := strconv.ParseInt(str, 10, 64)
+	return n
 }
