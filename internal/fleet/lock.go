@@ -271,9 +271,11 @@ type Renewal struct {
 // forged fence) stops everything with ErrWrongKey before any login, so
 // nothing is overwritten.
 //
-// Round trips of a renewal: one read, one lock script (lock, fence, the
+// Round trips of a renewal: a new connection's TCP handshake and HELLO
+// (which authenticates), one read, one lock script (lock, fence, the
 // stored session and the secret), the login, one commit script (write,
-// re-seed the secret, release).
+// re-seed the secret, release): five, where there were eleven (the
+// session layer adds its rate-limit read to both).
 func (s *Store) Renew(ctx context.Context, r Renewal) (*Item, error) {
 	if r.Lease <= 0 {
 		r.Lease = DefaultLease
