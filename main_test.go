@@ -123,6 +123,7 @@ func TestScripts(t *testing.T) {
 			"envsubst":  cmdEnvsubst,
 			"sigterm":   cmdSigterm,
 			"chaos":     cmdChaos,
+			"slowlogin": cmdSlowLogin,
 		}),
 	})
 }
@@ -232,6 +233,21 @@ func cmdLogins(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s logins: got %d, want %s%d", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// slowlogin NAME DURATION makes the fake answer each login after DURATION
+// (real time) from now on, so that a client can be stopped mid-login.
+func cmdSlowLogin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: slowlogin NAME DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	v, ok := fake(ts, args[0]).(interface{ SetLoginDelay(time.Duration) })
+	if !ok {
+		ts.Fatalf("the %s sandbox cannot slow its login", args[0])
+	}
+	v.SetLoginDelay(d)
 }
 
 // expire NAME ends every session the fake has issued.

@@ -38,6 +38,15 @@ type TDX struct {
 	limited       int       // auth calls answered 429 so far (Options.RateLimited)
 	authCalls     int       // auth calls in the current window, for X-RateLimit-Remaining
 	window        time.Time // end of the current rate-limit window
+	loginDelay    time.Duration
+}
+
+// SetLoginDelay changes Options.LoginDelay from now on (a test slows the
+// vendor after its first login).
+func (t *TDX) SetLoginDelay(d time.Duration) {
+	t.mu.Lock()
+	t.loginDelay = d
+	t.mu.Unlock()
 }
 
 // tdxAuthLimit is TeamDynamix's documented limit on api/auth, api/auth/login
@@ -51,7 +60,7 @@ func NewTDX(o Options) *TDX {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &TDX{opts: o, key: key}
+	return &TDX{opts: o, key: key, loginDelay: o.LoginDelay}
 }
 
 // Name implements Vendor.
@@ -166,7 +175,10 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 		}
 		name = TDXUser
 	}
-	if d := t.opts.LoginDelay; d > 0 {
+	t.mu.Lock()
+	d := t.loginDelay
+	t.mu.Unlock()
+	if d > 0 {
 		timer := time.NewTimer(d)
 		select {
 		case <-timer.C:
