@@ -412,6 +412,24 @@ func (m *Manager) loginShared(ctx context.Context, o sharedLoginOpts) (*provider
 	return s, nil
 }
 
+// LogoutFleet removes a shared profile's session and saved secret from
+// the fleet store (logout --fleet): every host then needs a new login, or
+// `sesame fleet put-secret` and one renewal. A consumer's Redis user may
+// not do it (exit 6, no permission).
+func (m *Manager) LogoutFleet(ctx context.Context, p *config.Profile) (store string, err error) {
+	if p.Shared == nil {
+		return "", clierr.New(clierr.Usage, "profile %s is not shared: --fleet is for profiles with a shared: block", p.Name)
+	}
+	fs, err := m.fleetFor(p)
+	if err != nil {
+		return "", err
+	}
+	if err := fs.DeleteSession(ctx, p.Name); err != nil {
+		return fs.Name(), err
+	}
+	return fs.Name(), fs.DeleteSecret(ctx, p.Name)
+}
+
 // PutSharedSecret replaces a shared profile's saved secret in the fleet
 // store (rotation in one place). Items sealed with another fleet key stop
 // it before anything is written.
