@@ -142,6 +142,11 @@ func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
 	if err != nil {
 		return nil, clierr.Wrap(clierr.Store, err)
 	}
+	if len(data) == 0 && p.Shared != nil {
+		// Only a cache write cut by a crash leaves a shared profile's
+		// item empty (credstore.CacheSetter): nothing stored.
+		return &Record{}, nil
+	}
 	rec := &Record{}
 	if err := json.Unmarshal(data, rec); err != nil || (rec.Version != 1 && rec.Version != recordVersion) ||
 		(rec.Session != nil && rec.Session.Provider != p.Provider) || rec.decodeRaw() != nil {

@@ -308,8 +308,10 @@ func shareRateLimit(ctx context.Context, fs *fleet.Store, org string) (context.C
 
 // keepLocalCopy caches a shared session in the local store, bound like a
 // local login's, keeping the local secret and the highest fence this host
-// has seen. A failure only costs a Redis read next time. The copy is a
-// cache, but it goes through the store's normal (durable) write.
+// has seen. A failure only costs a Redis read next time. A record without
+// a secret is a pure cache and is written without fsync where the store
+// allows (a crash that loses it, or leaves it empty, costs one Redis
+// read); one with this host's password keeps the durable write.
 func (m *Manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64) {
 	rec, err := load(fc.st, fc.key, fc.p)
 	if err != nil || checkBound(fc.prov, fc.p, rec) != nil {
@@ -321,6 +323,15 @@ func (m *Manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64
 	rec.Origin, rec.Account, rec.Mode = fc.org, fc.p.Username, mode(fc.prov, fc.p)
 	rec.Session = s
 	rec.Fence = max(rec.Fence, fence)
+	if c, ok := fc.st.(credstore.CacheSetter); ok && rec.Secret == "" {
+		// Nothing here exists only in this file: no fsync (about a
+		// millisecond of a token show that fetched from Redis).
+		rec.Version = recordVersion
+		if data, err := marshal(rec); err == nil {
+			_ = c.SetCache(fc.key, data)
+		}
+		return
+	}
 	_ = m.save(fc.st, fc.key, rec)
 }
 
