@@ -420,6 +420,11 @@ func (s *Store) renewLocked(ctx context.Context, l *Lock, r Renewal) (*Item, err
 			return err
 		})
 	})
+	if err != nil && clierr.Code(err) == clierr.Unexpected && errors.Is(err, context.DeadlineExceeded) {
+		// The retries' time ran out between two attempts: the store did
+		// not answer in time (exit 6), never a bare deadline (exit 1).
+		err = s.wrap("writing the session of "+r.Profile, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("logged in, but could not store the shared session: %w", err)
 	}
