@@ -6,7 +6,8 @@
 //
 //	NS:session:PROFILE  hash {fence, data, by, at}: the session, encrypted
 //	NS:secret:PROFILE   string: the saved secret, encrypted
-//	NS:lock:PROFILE     string: the renewal lock's random token (PX lease)
+//	NS:lock:PROFILE     string: "host/pid TOKEN", the renewal lock (a 10 s
+//	                    PX lease its holder extends while it works)
 //	NS:fence:PROFILE    integer: the fencing counter, INCR'd with the lock
 //	NS:ratelimit:ORIGIN integer: unix ms until which the origin's auth
 //	                    endpoints refuse calls (a TeamDynamix 429's reset)
