@@ -37,7 +37,8 @@ var redisServers sync.Map // *testscript.TestScript → *redistest.Server
 // sesame-consumer (password c-pw) and sesame-renewer (r-pw) with the rules
 // `sesame fleet acl` prints. `redis do ARGS…` runs a command as the admin
 // and prints its reply. `redis awaitfence PROFILE N` polls (up to 15 s)
-// until the stored session's fence is at least N. Without redis-server on PATH the script is skipped
+// until the stored session's fence is at least N; `redis awaitlock
+// PROFILE` until someone holds the profile's renewal lock. Without redis-server on PATH the script is skipped
 // unless CI is set ([redis]).
 func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -73,6 +74,19 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			if time.Now().After(deadline) {
 				ts.Fatalf("the fence of %s is %d after 15s, want %d", args[1], got, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	case "awaitlock":
+		if len(args) != 2 {
+			ts.Fatalf("usage: redis awaitlock PROFILE")
+		}
+		c := srv.Admin()
+		defer c.Close()
+		deadline := time.Now().Add(15 * time.Second)
+		for c.Exists(context.Background(), "sesame:lock:"+args[1]).Val() == 0 {
+			if time.Now().After(deadline) {
+				ts.Fatalf("nobody took the renewal lock of %s within 15s", args[1])
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

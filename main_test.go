@@ -140,6 +140,8 @@ func TestScripts(t *testing.T) {
 			"fakettl":   cmdFakeTTL,
 			"jwtclaims": cmdJWTClaims,
 			"down":      cmdDown,
+			"chaos":     cmdChaos,
+			"slowlogin": cmdSlowLogin,
 		}),
 	})
 }
@@ -173,7 +175,7 @@ func (w *world) now() time.Time {
 
 func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
 
-// sandbox NAME [ttl=DURATION] [ratelimit=N] [datalimit=N] [datawindow=D] [data429=N] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
+// sandbox NAME [ttl=DURATION] [ratelimit=N] [datalimit=N] [datawindow=D] [data429=N] [slowlogin=DURATION] [skew=DURATION] [step1=header|cookie|none] [end=rpc]
 // starts a fake vendor server and sets SANDBOX_<NAME>_URL (the profile URL)
 // and SANDBOX_<NAME>_BASE (the server root).
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
@@ -193,6 +195,10 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 			n, err := strconv.Atoi(v)
 			ts.Check(err)
 			o.RateLimited = n
+		case "slowlogin": // TDX: each login answers after this long (real time)
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			o.LoginDelay = d
 		case "skew": // TDX: the server's clock is off by this much
 			d, err := time.ParseDuration(v)
 			ts.Check(err)
@@ -275,6 +281,21 @@ func cmdDown(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no sandbox %q started", args[0])
 	}
 	srv.Close()
+}
+
+// slowlogin NAME DURATION makes the fake answer each login after DURATION
+// (real time) from now on, so that a client can be stopped mid-login.
+func cmdSlowLogin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: slowlogin NAME DURATION")
+	}
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	v, ok := fake(ts, args[0]).(interface{ SetLoginDelay(time.Duration) })
+	if !ok {
+		ts.Fatalf("the %s sandbox cannot slow its login", args[0])
+	}
+	v.SetLoginDelay(d)
 }
 
 // expire NAME ends every session the fake has issued.

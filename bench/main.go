@@ -63,7 +63,20 @@ func main() {
 	flag.BoolVar(&onlyProxy, "proxy", false, "measure only sesame curl ÷ curl and the proxy (sections 3 and 7), printed, not written")
 	flag.BoolVar(&onlyRate, "ratelimit", false, "measure only the rate-limit pacing of sesame proxy (section 8), printed, not written")
 	flag.IntVar(&expiryTrials, "trials", expiryTrials, "rounds of the concurrent-renewal measurement (each waits out a session)")
+	flag.BoolVar(&fleetChaos, "chaos", true, "with -fleet: run the chaos rounds too (false: only token show with a fetch)")
+	fleetOnly := flag.Bool("fleet", false, "measure only the fleet (8 hosts × 8 processes through the chaos events; token show with a Redis fetch), written to bench/FLEET.md")
 	flag.Parse()
+	if *fleetOnly {
+		path := *out
+		if path == "bench/RESULTS.md" {
+			path = "bench/FLEET.md"
+		}
+		if err := fleetBench(*runs, path); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*runs, *warm, *out, *benchtime, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -115,7 +115,7 @@ func Meanings() []Meaning {
 		{"6", "the credential store is unavailable or failed (including a corrupt session)"},
 		{"7", "`sesame api` only: the API answered with an HTTP error status (400 or more); the body is on stdout, `sesame: HTTP 404 from …` on stderr"},
 		{"126, 127", "`sesame exec` only: the command cannot be run (126) or is not there (127), as `sh` says"},
-		{"130", "interrupted (Ctrl-C, or SIGTERM), whatever the command was doing; 143 for SIGTERM at the password prompt"},
+		{"130", "interrupted: Ctrl-C or SIGTERM (the password prompt included), whatever the command was doing; every lock released, the store left whole"},
 		{"child's", "`sesame curl`, `sesame exec` and `sesame proxy -- CMD` exit with their child's code"},
 	}
 }

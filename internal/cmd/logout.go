@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/session"
 )
 
 type logoutOptions struct {
@@ -15,6 +18,7 @@ type logoutOptions struct {
 	All     bool
 	Forget  bool
 	Yes     bool
+	Fleet   bool
 }
 
 func newLogoutCmd(app *App) *cobra.Command {
@@ -26,8 +30,14 @@ func newLogoutCmd(app *App) *cobra.Command {
 profile's settings stay in the config file, so the next login needs only the
 secret, unless --forget removes them too. --all --forget removes every
 profile: on a terminal it asks first (as profile rm does); --yes skips the
-question, and scripts (no terminal) are not asked.`,
+question, and scripts (no terminal) are not asked.
+
+For a shared profile this clears this host's copy only: the fleet's session
+and saved secret stay in Redis, and the next call renews from them. --fleet
+removes them from Redis too (every host then needs a new login or
+sesame fleet put-secret); on a terminal it asks first.`,
 		Example: `  sesame logout tdx
+  sesame logout tdx --fleet
   sesame logout --all --forget --yes`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(app),
@@ -38,16 +48,17 @@ question, and scripts (no terminal) are not asked.`,
 			if opts.All && opts.Profile != "" {
 				return usageErr("give a PROFILE or --all, not both")
 			}
-			return runLogout(app, opts)
+			return runLogout(cmd.Context(), app, opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "log out of every profile")
 	cmd.Flags().BoolVar(&opts.Forget, "forget", false, "also remove the profile from the config file")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before --all --forget")
+	cmd.Flags().BoolVar(&opts.Fleet, "fleet", false, "shared profiles: also remove the fleet's session and saved secret from Redis")
 	return cmd
 }
 
-func runLogout(app *App, opts *logoutOptions) error {
+func runLogout(ctx context.Context, app *App, opts *logoutOptions) error {
 	c, err := app.Config()
 	if err != nil {
 		return err
@@ -61,6 +72,9 @@ func runLogout(app *App, opts *logoutOptions) error {
 		p, err := app.resolveProfile(opts.Profile)
 		if err != nil {
 			return err
+		}
+		if opts.Fleet && p.Shared == nil {
+			return usageErr("profile %s is not shared: --fleet is for profiles with a shared: block", p.Name)
 		}
 		targets = []*config.Profile{p}
 	}
@@ -79,6 +93,12 @@ func runLogout(app *App, opts *logoutOptions) error {
 	}
 	var errs []error
 	for _, p := range targets {
+		if opts.Fleet && p.Shared != nil {
+			if err := logoutFleet(ctx, app, p); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", p.Name, err))
+				continue
+			}
+		}
 		if err := mgr.Logout(p); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.Name, err))
 			continue
@@ -90,6 +110,12 @@ func runLogout(app *App, opts *logoutOptions) error {
 		if opts.Forget {
 			what = "logged out and forgotten"
 		}
+		switch {
+		case p.Shared != nil && opts.Fleet:
+			what += ", and removed from the fleet store"
+		case p.Shared != nil:
+			what += " on this host; the fleet's session and saved secret stay in " + session.RedactRedisURL(p.Shared.URL) + " (sesame logout " + p.Name + " --fleet removes them)"
+		}
 		fmt.Fprintf(app.IO.ErrOut, "✓ %s: %s\n", p.Name, what)
 	}
 	if opts.Forget {
@@ -98,4 +124,23 @@ func runLogout(app *App, opts *logoutOptions) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// logoutFleet removes a shared profile's items from the fleet store, after
+// asking on a terminal (scripts are not asked: --fleet is explicit).
+func logoutFleet(ctx context.Context, app *App, p *config.Profile) error {
+	where := session.RedactRedisURL(p.Shared.URL)
+	if app.IO.InTTY {
+		fmt.Fprintf(app.IO.ErrOut, "Remove the fleet's session and saved secret of %s from %s? Every host will need a new login. [y/N] ", p.Name, where)
+		line, _ := bufio.NewReader(app.IO.In).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			return usageErr("not logged out (nothing removed)")
+		}
+	}
+	mgr, err := app.Sessions()
+	if err != nil {
+		return err
+	}
+	_, err = mgr.LogoutFleet(ctx, p)
+	return err
 }

@@ -53,7 +53,7 @@ func keyDefaults() map[string]string {
 		"profiles.NAME.shared.namespace": "sesame",
 		"profiles.NAME.shared.role":      RoleRenewer,
 		"profiles.NAME.shared.fallback":  FallbackFail,
-		"profiles.NAME.shared.wait":      DefaultSharedWait.String(),
+		"profiles.NAME.shared.wait":      "lease (10s) + login timeout + 5s: 45s with the default timeout",
 	}
 }
 

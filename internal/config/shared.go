@@ -15,10 +15,6 @@ const (
 	FallbackLocal = "local" // …: renew on this host under the local lock, with a warning
 )
 
-// DefaultSharedWait is how long a consumer (or a renewer waiting on another
-// host's login) waits for a fresh shared session.
-const DefaultSharedWait = 30 * time.Second
-
 // Shared is a profile's fleet store. It holds no secret: the Redis password
 // and the fleet key come from the environment or the keychain.
 type Shared struct {
@@ -30,7 +26,9 @@ type Shared struct {
 	Role string `yaml:"role,omitempty" mapstructure:"role"`
 	// Fallback is fail (default) or local.
 	Fallback string `yaml:"fallback,omitempty" mapstructure:"fallback"`
-	// Wait bounds the wait for another host's renewal ("30s" by default).
+	// Wait bounds the wait for another host's renewal; "" means the
+	// renewal lock's lease plus the login timeout plus a margin, and a
+	// shorter value is refused (session.SharedWait).
 	Wait string `yaml:"wait,omitempty" mapstructure:"wait"`
 }
 
@@ -41,12 +39,12 @@ func (s *Shared) Consumer() bool { return s.Role == RoleConsumer }
 // shared store is unavailable.
 func (s *Shared) LocalFallback() bool { return s.Fallback == FallbackLocal }
 
-// WaitFor is the wait bound, DefaultSharedWait unless set.
-func (s *Shared) WaitFor() time.Duration {
+// WaitFor is the wait bound: shared.wait when set, else def.
+func (s *Shared) WaitFor(def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(s.Wait); err == nil && d > 0 {
 		return d
 	}
-	return DefaultSharedWait
+	return def
 }
 
 // Check reports a shared block that cannot work (exit 2), naming profile.
@@ -58,6 +56,13 @@ func (s *Shared) Check(profile string) error {
 		return clierr.New(clierr.Usage, "profile %s: shared.role %q: want renewer or consumer", profile, s.Role)
 	case s.Fallback != "" && s.Fallback != FallbackFail && s.Fallback != FallbackLocal:
 		return clierr.New(clierr.Usage, "profile %s: shared.fallback %q: want fail or local", profile, s.Fallback)
+	case s.Wait != "" && !positive(s.Wait):
+		return clierr.New(clierr.Usage, "profile %s: shared.wait %q: want a duration such as 45s", profile, s.Wait)
 	}
 	return nil
+}
+
+func positive(v string) bool {
+	d, err := time.ParseDuration(v)
+	return err == nil && d > 0
 }

@@ -18,15 +18,17 @@ func TestSharedCheck(t *testing.T) {
 		{Shared{}, clierr.Usage},
 		{Shared{URL: "redis://h", Role: "reader"}, clierr.Usage},
 		{Shared{URL: "redis://h", Fallback: "retry"}, clierr.Usage},
+		{Shared{URL: "redis://h", Wait: "soon"}, clierr.Usage},
+		{Shared{URL: "redis://h", Wait: "-5s"}, clierr.Usage},
 	} {
 		if got := clierr.Code(tt.s.Check("p")); got != tt.code {
 			t.Errorf("Check(%+v) = exit %d, want %d", tt.s, got, tt.code)
 		}
 	}
-	if d := (&Shared{Wait: "5s"}).WaitFor(); d != 5*time.Second {
+	if d := (&Shared{Wait: "5s"}).WaitFor(time.Minute); d != 5*time.Second {
 		t.Errorf("WaitFor 5s = %s", d)
 	}
-	if d := (&Shared{Wait: "soon"}).WaitFor(); d != DefaultSharedWait {
+	if d := (&Shared{}).WaitFor(time.Minute); d != time.Minute {
 		t.Errorf("WaitFor of a bad value = %s, want the default", d)
 	}
 }

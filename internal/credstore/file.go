@@ -131,6 +131,15 @@ func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 }
 
 func (s *fileStore) Set(profile string, data []byte) error {
+	return s.set(profile, data, fsretry.WriteFile)
+}
+
+// SetCache is Set without the fsyncs (CacheSetter).
+func (s *fileStore) SetCache(profile string, data []byte) error {
+	return s.set(profile, data, fsretry.WriteCache)
+}
+
+func (s *fileStore) set(profile string, data []byte, write func(string, []byte) error) error {
 	name, err := fileName(profile)
 	if err != nil {
 		return err
@@ -142,7 +151,7 @@ func (s *fileStore) Set(profile string, data []byte) error {
 		return err
 	}
 	p := filepath.Join(s.dir, name)
-	if err := fsretry.WriteFile(filepath.Join(s.dir, name), data); err != nil {
+	if err := write(filepath.Join(s.dir, name), data); err != nil {
 		return s.fail("write", p, err)
 	}
 	s.removeTemps(name, staleTemp)

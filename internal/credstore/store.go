@@ -24,3 +24,12 @@ type Store interface {
 	// Delete removes the profile's item; deleting nothing is not an error.
 	Delete(profile string) error
 }
+
+// CacheSetter is a Store that can write an item that is only a cache
+// (a fleet session's local copy, holding no secret) without waiting for
+// the disk: atomic still, but a crash may lose it or leave it empty, which
+// costs one read from the fleet. The file store has it; a keychain does
+// not need it.
+type CacheSetter interface {
+	SetCache(profile string, data []byte) error
+}

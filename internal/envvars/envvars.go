@@ -36,7 +36,7 @@ var All = []Var{
 	{Name: "SESAME_ACCESS_TOKEN", Secret: true, Doc: "YourMembership consumer logins: the AccessToken sent beside the consumer secret"},
 	{Name: "SESAME_FLEET_KEY", Secret: true, Doc: "a shared profile's fleet key (base64 of 32 bytes), else the keychain's (sesame fleet set-key)"},
 	{Name: "SESAME_REDIS_PASSWORD", Secret: true, Doc: "a shared profile's Redis password, else the keychain's (sesame fleet set-redis-password)"},
-	{Name: "SESAME_REDIS_TIMEOUT", Default: "3s", Doc: "the timeout of each call to a fleet's Redis"},
+	{Name: "SESAME_REDIS_TIMEOUT", Default: "10s", Doc: "the timeout of each call to a fleet's Redis (10s meets a link with 2 s round trips: connect, AUTH, command)"},
 	{Name: "SESAME_PROXY_TOKEN", Secret: true, Doc: "set by sesame proxy for its child: the token its clients send; sesame itself reads it only to nest proxies"},
 	{Name: "SESAME_PROXY_SOCKET", Doc: "set by sesame proxy --socket for its child: the unix socket it listens on"},
 }

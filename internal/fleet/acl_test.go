@@ -49,7 +49,7 @@ func TestACLRules(t *testing.T) {
 		t.Fatalf("renewer Secret: %v", err)
 	}
 	it, err := renewer.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh,
-		Login: func(_ context.Context, fence int64) ([]byte, time.Duration, error) {
+		Login: func(_ context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
 			return sess("tok", time.Now().Add(time.Hour)), time.Hour, nil
 		}})
 	if err != nil {

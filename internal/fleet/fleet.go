@@ -6,7 +6,8 @@
 //
 //	NS:session:PROFILE  hash {fence, data, by, at}: the session, encrypted
 //	NS:secret:PROFILE   string: the saved secret, encrypted
-//	NS:lock:PROFILE     string: the renewal lock's random token (PX lease)
+//	NS:lock:PROFILE     string: "host/pid TOKEN", the renewal lock (a 10 s
+//	                    PX lease its holder extends while it works)
 //	NS:fence:PROFILE    integer: the fencing counter, INCR'd with the lock
 //	NS:ratelimit:ORIGIN integer: unix ms until which the origin's auth
 //	                    endpoints refuse calls (a TeamDynamix 429's reset)
@@ -14,10 +15,14 @@
 //	                    budgets the fleet paces under (counts and times)
 //
 // Values are sealed on the client with AES-256-GCM under the fleet key, with
-// the kind, the profile name and the origin as associated data, because
-// Redis keeps data in plain text at rest and an item must not be movable to
-// another profile or origin. The fence, the writer's name and the write time
-// stay readable so that status can show them without the key.
+// the kind, the profile name, the origin and (for a session) its fence as
+// associated data, because Redis keeps data in plain text at rest and an
+// item must not be movable to another profile or origin, nor its fence be
+// changed: a forged fence does not open (exit 6), and a replayed record
+// carries its old fence, which a host that has seen a newer one refuses.
+// The fence, the writer's name and the write time stay readable so that
+// status can show them without the key; the writer's name is text from
+// Redis, and whoever prints it escapes it (redact.Text).
 //
 // The package stores bytes and never knows what they mean: it must not
 // import providers or session, never log or print a stored value, and every
@@ -48,8 +53,13 @@ import (
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
-// DefaultTimeout bounds each Redis call when Options.Timeout is zero.
-const DefaultTimeout = 3 * time.Second
+// DefaultTimeout bounds each Redis call when Options.Timeout is zero. A
+// call on a fresh connection costs up to three round trips (TCP connect,
+// AUTH, the command; plus the TLS handshake for rediss://), so 10 s meets a
+// link with 2 s round trips. A Redis that does not answer at all is
+// noticed later, but the caller's wait bounds every retry anyway, and a
+// valid local copy never asks Redis.
+const DefaultTimeout = 10 * time.Second
 
 // DefaultNamespace prefixes every key when Options.Namespace is empty.
 const DefaultNamespace = "sesame"
@@ -68,6 +78,13 @@ var (
 	ErrStaleFence = errors.New("a newer session is already stored (stale fence)")
 	// ErrNoPermission: the Redis user may not touch the key (ACL NOPERM).
 	ErrNoPermission = errors.New("the Redis user has no permission for this key")
+	// ErrNoSecret: a renewal found no secret to log in with, neither in
+	// the fleet nor on this host (Login wraps it in its exit-4 error);
+	// Renew then waits for another renewer that has one.
+	ErrNoSecret = errors.New("no saved secret")
+	// ErrOlderFence: the stored session's fence is older than one the
+	// caller has already seen (a replayed or rolled-back record).
+	ErrOlderFence = errors.New("the stored session is older than one already seen")
 	// ErrUnavailable: the store did not answer (refused, reset, timed out).
 	// It is the failure a fallback may cover; the others are not.
 	ErrUnavailable = errors.New("unavailable")
@@ -307,27 +324,50 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // sealing
 
-const sealVersion = 1
+// Seal versions: 1 binds kind, profile and origin; 2 (sessions) binds
+// the fence too. A version-1 session (written by an older sesame) is read
+// as no session at all: it cannot prove its fence, and a renewer replaces
+// it with a new login.
+const (
+	sealVersion      = 1
+	sealVersionFence = 2
+)
 
-func ad(kind, profile, origin string) []byte {
-	return []byte("sesame-fleet/v1\x00" + kind + "\x00" + profile + "\x00" + origin)
+var errOldSeal = errors.New("sealed by an older sesame without its fence")
+
+func ad(kind, profile, origin string, fence int64) []byte {
+	b := []byte("sesame-fleet/v1\x00" + kind + "\x00" + profile + "\x00" + origin)
+	if kind == "session" {
+		b = append(b, "\x00fence="+strconv.FormatInt(fence, 10)...)
+	}
+	return b
 }
 
-func (s *Store) seal(kind, profile, origin string, plain []byte) ([]byte, error) {
+func version(kind string) byte {
+	if kind == "session" {
+		return sealVersionFence
+	}
+	return sealVersion
+}
+
+func (s *Store) seal(kind, profile, origin string, fence int64, plain []byte) ([]byte, error) {
 	nonce := make([]byte, s.aead.NonceSize(), 1+s.aead.NonceSize()+len(plain)+s.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	out := append([]byte{sealVersion}, nonce...)
-	return s.aead.Seal(out, nonce, plain, ad(kind, profile, origin)), nil
+	out := append([]byte{version(kind)}, nonce...)
+	return s.aead.Seal(out, nonce, plain, ad(kind, profile, origin, fence)), nil
 }
 
-func (s *Store) open(kind, profile, origin string, blob []byte) ([]byte, error) {
+func (s *Store) open(kind, profile, origin string, fence int64, blob []byte) ([]byte, error) {
 	n := s.aead.NonceSize()
-	if len(blob) < 1+n+s.aead.Overhead() || blob[0] != sealVersion {
+	if len(blob) >= 1 && blob[0] == sealVersion && kind == "session" {
+		return nil, errOldSeal
+	}
+	if len(blob) < 1+n+s.aead.Overhead() || blob[0] != version(kind) {
 		return nil, s.wrongKey(kind, profile)
 	}
-	plain, err := s.aead.Open(nil, blob[1:1+n], blob[1+n:], ad(kind, profile, origin))
+	plain, err := s.aead.Open(nil, blob[1:1+n], blob[1+n:], ad(kind, profile, origin, fence))
 	if err != nil {
 		return nil, s.wrongKey(kind, profile)
 	}
@@ -335,7 +375,7 @@ func (s *Store) open(kind, profile, origin string, blob []byte) ([]byte, error) 
 }
 
 func (s *Store) wrongKey(kind, profile string) error {
-	return clierr.New(clierr.Store, "fleet store %s: the %s of profile %s does not open with this fleet key: %w; set SESAME_FLEET_KEY to the key the fleet's renewer uses (nothing was changed)", s.display, kind, profile, ErrWrongKey)
+	return clierr.New(clierr.Store, "fleet store %s: the %s of profile %s does not open with this fleet key: %w (another key sealed it, or its fence or data were changed in Redis); set SESAME_FLEET_KEY to the key the fleet's renewer uses, or delete the key if it was tampered with (nothing was served or changed)", s.display, kind, profile, ErrWrongKey)
 }
 
 // Item is a session as stored: its plain data and who wrote it when.
@@ -357,18 +397,27 @@ func (s *Store) Session(ctx context.Context, profile, origin string) (*Item, err
 	if err != nil {
 		return nil, err
 	}
+	return s.item(profile, origin, vals)
+}
+
+// item opens the fields fence, data, by, at of a session hash.
+func (s *Store) item(profile, origin string, vals []any) (*Item, error) {
 	data, ok := vals[1].(string)
 	if !ok {
 		return nil, ErrNotFound
 	}
-	plain, err := s.open("session", profile, origin, []byte(data))
-	if err != nil {
-		return nil, err
-	}
-	it := &Item{Data: plain}
+	it := &Item{}
 	if f, ok := vals[0].(string); ok {
 		it.Fence, _ = strconv.ParseInt(f, 10, 64)
 	}
+	plain, err := s.open("session", profile, origin, it.Fence, []byte(data))
+	if errors.Is(err, errOldSeal) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	it.Data = plain
 	if b, ok := vals[2].(string); ok {
 		it.By = b
 	}
@@ -385,6 +434,14 @@ func (s *Store) Session(ctx context.Context, profile, origin string) (*Item, err
 // not pay for fleet set-up at start (package init).
 func script(src string) func() *redis.Script {
 	return sync.OnceValue(func() *redis.Script { return redis.NewScript(src) })
+}
+
+// eval runs a script with EVAL: one round trip. EVALSHA would save a few
+// hundred bytes but costs a second round trip (NOSCRIPT, then EVAL) on
+// every server that has not seen the script, which is every short-lived
+// process after a restart, and round trips are what a slow link pays.
+func (s *Store) eval(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	return sc.Eval(ctx, s.rdb, keys, args...)
 }
 
 // putSession writes only when fence is not older than the stored fence.
@@ -405,14 +462,14 @@ return 1
 // than the stored one is refused with ErrStaleFence and changes nothing.
 // ttl > 0 lets Redis drop the item after it (the session's own end).
 func (s *Store) PutSession(ctx context.Context, profile, origin string, fence int64, data []byte, ttl time.Duration) error {
-	blob, err := s.seal("session", profile, origin, data)
+	blob, err := s.seal("session", profile, origin, fence, data)
 	if err != nil {
 		return err
 	}
 	var ok int64
 	err = s.call(ctx, "writing the session of "+profile, func(ctx context.Context) error {
 		var err error
-		ok, err = putSession().Run(ctx, s.rdb, []string{s.key("session", profile)},
+		ok, err = s.eval(ctx, putSession(), []string{s.key("session", profile)},
 			fence, blob, s.holder, s.clock.Now().UnixMilli(), ttl.Milliseconds()).Int64()
 		return err
 	})
@@ -444,12 +501,12 @@ func (s *Store) Secret(ctx context.Context, profile, origin string) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return s.open("secret", profile, origin, blob)
+	return s.open("secret", profile, origin, 0, blob)
 }
 
 // PutSecret replaces a profile's saved secret.
 func (s *Store) PutSecret(ctx context.Context, profile, origin string, secret []byte) error {
-	blob, err := s.seal("secret", profile, origin, secret)
+	blob, err := s.seal("secret", profile, origin, 0, secret)
 	if err != nil {
 		return err
 	}

@@ -156,7 +156,7 @@ func TestWrongFleetKeyChangesNothing(t *testing.T) {
 	}
 	logins := 0
 	_, err = bad.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh,
-		Login: func(context.Context, int64) ([]byte, time.Duration, error) {
+		Login: func(context.Context, *fleet.Lock) ([]byte, time.Duration, error) {
 			logins++
 			return sess("new", time.Now().Add(time.Hour)), 0, nil
 		}})
@@ -195,7 +195,8 @@ func TestRenewOneLoginManyGoroutines(t *testing.T) {
 		s := open(t, fleet.Options{URL: srv.URL(), Key: key})
 		wg.Go(func() {
 			it, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Poll: 10 * time.Millisecond,
-				Login: func(_ context.Context, fence int64) ([]byte, time.Duration, error) {
+				Login: func(_ context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
+					fence := l.Fence
 					logins.Add(1)
 					return sess(fmt.Sprintf("tok-%d", fence), time.Now().Add(time.Hour)), time.Hour, nil
 				}})
@@ -238,7 +239,7 @@ func TestLockHolderDiesThenLateWriteRefused(t *testing.T) {
 		t.Fatalf("a held lock was taken again: %v, %v", again, err)
 	}
 	it, err := next.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Poll: 20 * time.Millisecond,
-		Login: func(_ context.Context, fence int64) ([]byte, time.Duration, error) {
+		Login: func(_ context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
 			return sess("new", time.Now().Add(time.Hour)), 0, nil
 		}})
 	if err != nil || it.Fence <= dead.Fence || it.By != "next" {
@@ -273,7 +274,8 @@ func TestLockHolderDiesThenLateWriteRefused(t *testing.T) {
 }
 
 // Redis goes away mid-run: every call returns an exit-6 error naming the
-// store within its timeout; after a restart the same Store works again.
+// store within its timeout (a renewal: after retrying within its wait);
+// after a restart the same Store works again.
 func TestRedisDownThenBack(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -291,8 +293,9 @@ func TestRedisDownThenBack(t *testing.T) {
 		"lock":    func() error { _, err := s.TryLock(ctx, "p", time.Second); return err },
 		"ping":    func() error { return s.Ping(ctx) },
 		"renew": func() error {
-			_, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh,
-				Login: func(context.Context, int64) ([]byte, time.Duration, error) {
+			// Retried within its wait, then exit 6.
+			_, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Wait: 3 * timeout,
+				Login: func(context.Context, *fleet.Lock) ([]byte, time.Duration, error) {
 					t.Error("logged in with the store down")
 					return nil, 0, errors.New("no")
 				}})
@@ -363,7 +366,7 @@ func TestConsumerWaitsForRenewer(t *testing.T) {
 	// Nobody renews: exit 4 when the caller's time is up.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := consumer.WaitFresh(ctx, "p", origin, fresh, 20*time.Millisecond)
+	_, err := consumer.WaitFresh(ctx, "p", origin, fresh, 0, 20*time.Millisecond)
 	if clierr.Code(err) != clierr.NoSession || !strings.Contains(err.Error(), "renewer") {
 		t.Fatalf("no renewer: %v (code %d), want exit 4", err, clierr.Code(err))
 	}
@@ -372,7 +375,7 @@ func TestConsumerWaitsForRenewer(t *testing.T) {
 	ctx = ctxT(t)
 	done := make(chan error, 1)
 	go func() {
-		it, err := consumer.WaitFresh(ctx, "p", origin, fresh, 10*time.Millisecond)
+		it, err := consumer.WaitFresh(ctx, "p", origin, fresh, 0, 10*time.Millisecond)
 		if err == nil && !strings.HasPrefix(string(it.Data), "r|") {
 			err = fmt.Errorf("got %q", it.Data)
 		}
@@ -456,7 +459,8 @@ func child() int {
 	defer cancel()
 	hang := os.Getenv("FLEET_CHILD") == "hang"
 	it, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Poll: 20 * time.Millisecond, Lease: time.Second,
-		Login: func(ctx context.Context, fence int64) ([]byte, time.Duration, error) {
+		Login: func(ctx context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
+			fence := l.Fence
 			// The "vendor" counts its logins in a file of its own.
 			f, err := os.OpenFile(os.Getenv("FLEET_LOGINS"), os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
 			if err != nil {
@@ -547,7 +551,7 @@ func TestSlowLoginKeepsTheLock(t *testing.T) {
 	other := open(t, fleet.Options{URL: srv.URL(), Key: key})
 	const lease = time.Second
 	_, err := s.Renew(ctx, fleet.Renewal{Profile: "p", Origin: origin, Fresh: fresh, Lease: lease,
-		Login: func(ctx context.Context, fence int64) ([]byte, time.Duration, error) {
+		Login: func(ctx context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
 			start := time.Now()
 			for time.Since(start) < 2*lease {
 				if l, err := other.TryLock(ctx, "p", time.Minute); err != nil || l != nil {

@@ -112,7 +112,15 @@ func ReadFile(name string) ([]byte, error) {
 // fsynced, renamed over path (retried while Windows says another process
 // reads the old file), then the folder fsynced, best effort (Windows cannot
 // fsync a folder). The config file and the file store both write this way.
-func WriteFile(path string, data []byte) (err error) {
+func WriteFile(path string, data []byte) error { return writeFile(path, data, true) }
+
+// WriteCache replaces path with data like WriteFile, atomically (temp file
+// and rename), but without the fsyncs: for a cache, whose loss or a crash
+// that leaves it empty costs one read from where it came from. Never for
+// anything that exists only in this file.
+func WriteCache(path string, data []byte) error { return writeFile(path, data, false) }
+
+func writeFile(path string, data []byte, durable bool) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -130,14 +138,19 @@ func WriteFile(path string, data []byte) (err error) {
 	}
 	// Without the fsync a crash after the rename can leave an empty file
 	// under the final name (golang.org/issue/22397).
-	if err = f.Sync(); err != nil {
-		return err
+	if durable {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
 	}
 	if err = Rename(tmp, path); err != nil {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync()

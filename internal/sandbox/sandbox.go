@@ -163,6 +163,11 @@ type Options struct {
 	// TDX: DataLimited answers this many data calls with 429 (Reset a few
 	// seconds ahead); YM: with 429 and Retry-After: 2.
 	DataLimited int
+	// TDX: LoginDelay holds each successful login's answer this long
+	// (real time), as a slow vendor does, so that a test can kill or stop
+	// a client in the middle of its login. A client that hangs up first
+	// gets no session and the login is not counted.
+	LoginDelay time.Duration
 	// TDX: TokenSkew issues JWTs as if the server's clock were off by this
 	// much (a negative skew gives tokens already expired at issue).
 	TokenSkew time.Duration

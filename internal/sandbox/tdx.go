@@ -44,6 +44,15 @@ type TDX struct {
 	windows     map[string]*tdxWindow // data rate limit per method (tdx_ratelimit.go)
 	dataLimited int                   // data calls answered 429 so far (Options.DataLimited)
 	maxRefused  int64                 // most 429s served in one method's window
+	loginDelay  time.Duration
+}
+
+// SetLoginDelay changes Options.LoginDelay from now on (a test slows the
+// vendor after its first login).
+func (t *TDX) SetLoginDelay(d time.Duration) {
+	t.mu.Lock()
+	t.loginDelay = d
+	t.mu.Unlock()
 }
 
 // tdxAuthLimit is TeamDynamix's documented limit on api/auth, api/auth/login
@@ -57,7 +66,7 @@ func NewTDX(o Options) *TDX {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &TDX{opts: o, key: key}
+	return &TDX{opts: o, key: key, loginDelay: o.LoginDelay}
 }
 
 // Name implements Vendor.
@@ -200,6 +209,18 @@ func (t *TDX) login(w http.ResponseWriter, r *http.Request, admin bool) {
 			return
 		}
 		name = TDXUser
+	}
+	t.mu.Lock()
+	d := t.loginDelay
+	t.mu.Unlock()
+	if d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			timer.Stop()
+			return
+		}
 	}
 	t.Login()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

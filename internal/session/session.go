@@ -67,6 +67,9 @@ type Record struct {
 	// profile has returned, so that --min-valid is judged against what the
 	// vendor gives rather than against one short token.
 	LongestLife time.Duration `json:"longest_life,omitempty"`
+	// Fence (shared profiles) is the highest fleet fence this host has
+	// seen: a fleet record older than it is never served (a replay).
+	Fence int64 `json:"fence,omitempty"`
 	// Raw names the fields whose stored value is the base64 of bytes that
 	// are not UTF-8: a JSON string cannot hold them, and encoding/json
 	// would turn them into U+FFFD. Empty in a record handed out.
@@ -118,6 +121,9 @@ type Manager struct {
 	// LockWait bounds the wait for another process's renewal of the same
 	// profile; 0 means DefaultLockWait.
 	LockWait time.Duration
+	// LoginTimeout is the timeout of a vendor login's requests (--timeout),
+	// part of a shared profile's least wait (SharedWait); 0 means 30s.
+	LoginTimeout time.Duration
 	// Now is the clock.
 	Now func() time.Time
 	// Fleet opens a shared profile's fleet store (shared.go); Warn takes
@@ -168,6 +174,11 @@ func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
 	}
 	if err != nil {
 		return nil, clierr.Wrap(clierr.Store, err)
+	}
+	if len(data) == 0 && p.Shared != nil {
+		// Only a cache write cut by a crash leaves a shared profile's
+		// item empty (credstore.CacheSetter): nothing stored.
+		return &Record{}, nil
 	}
 	rec := &Record{}
 	if err := json.Unmarshal(data, rec); err != nil || (rec.Version != 1 && rec.Version != recordVersion) ||
@@ -253,7 +264,7 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.loginShared(ctx, st, key, prov, p, origin, secret, save)
+		return m.loginShared(ctx, sharedLoginOpts{sharedCall: sharedCall{st: st, key: key, prov: prov, p: p}, org: origin, secret: secret, save: save})
 	}
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
@@ -331,7 +342,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.sharedGet(ctx, st, key, prov, p, rec, opts)
+		return m.sharedGet(ctx, sharedCall{st: st, key: key, prov: prov, p: p, rec: rec}, opts)
 	}
 	if rec.Session == nil {
 		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, LoginHint(p))
@@ -458,7 +469,7 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 		return nil, err
 	}
 	if p.Shared != nil {
-		return m.sharedRenew(ctx, st, m.key(p, st), prov, p, rejected)
+		return m.sharedRenew(ctx, sharedCall{st: st, key: m.key(p, st), prov: prov, p: p}, rejected)
 	}
 	w := m.Windows(p)
 	return m.renew(ctx, st, m.key(p, st), prov, p, rejected, func(r *Record) bool {

@@ -19,6 +19,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/redact"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -28,6 +29,50 @@ func decodeShared(data []byte, p *config.Profile) *providers.Session {
 		return nil
 	}
 	return s
+}
+
+// SharedWaitMargin is what the default shared.wait adds to the lease and
+// the login timeout: a poll or two and a Redis round trip.
+const SharedWaitMargin = 5 * time.Second
+
+// SharedWait is how long this host waits for another host's renewal of p
+// (and retries a Redis that does not answer meanwhile): shared.wait when
+// set, else the renewal lock's lease plus the login timeout plus
+// SharedWaitMargin. The rule that ties them: a wait must outlast a dead
+// holder's lease and the login of the host that takes over, so a
+// shared.wait shorter than lease + login timeout is refused (exit 2,
+// naming both), since the first renewer killed would fail this host.
+func (m *Manager) SharedWait(p *config.Profile) (time.Duration, error) {
+	login := m.LoginTimeout
+	if login <= 0 {
+		login = 30 * time.Second
+	}
+	least := fleet.DefaultLease + login
+	w := p.Shared.WaitFor(least + SharedWaitMargin)
+	if w < least {
+		return 0, clierr.New(clierr.Usage, "profile %s: shared.wait %s is shorter than the renewal lock's lease (%s) plus the login timeout (%s, --timeout or SESAME_TIMEOUT): a renewer that dies would fail this host; set shared.wait to at least %s, or remove it (default %s)",
+			p.Name, w, fleet.DefaultLease, login, least, least+SharedWaitMargin)
+	}
+	return w, nil
+}
+
+// sharedCall is what every operation on a shared profile starts from: the
+// local store and item, the provider, the profile and its local record.
+type sharedCall struct {
+	st   credstore.Store
+	key  string
+	prov providers.Provider
+	p    *config.Profile
+	rec  *Record
+}
+
+// fleetCall is a sharedCall with the fleet resolved: its store, the
+// profile's origin and the wait bound.
+type fleetCall struct {
+	sharedCall
+	fs   *fleet.Store
+	org  string
+	wait time.Duration
 }
 
 func (m *Manager) fleetFor(p *config.Profile) (*fleet.Store, error) {
@@ -40,90 +85,102 @@ func (m *Manager) fleetFor(p *config.Profile) (*fleet.Store, error) {
 	return m.Fleet(p)
 }
 
-// sharedGet is Get for a shared profile.
-func (m *Manager) sharedGet(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rec *Record, opts GetOptions) (*providers.Session, error) {
-	if err := checkBound(prov, p, rec); err != nil {
+func (m *Manager) resolve(c sharedCall) (*fleetCall, error) {
+	fs, err := m.fleetFor(c.p)
+	if err != nil {
 		return nil, err
 	}
-	w := m.Windows(p)
-	now := m.Now()
-	if rec.Session != nil && !providers.Expired(prov, rec.Session, w, now, opts.MinValid) {
-		due := !rec.Session.LastUsed.IsZero() && now.Sub(rec.Session.LastUsed) >= touchEvery
-		m.touch(ctx, st, key, p, rec, now)
-		if due {
-			m.sharedTouch(ctx, prov, p, rec.Session, now)
-		}
-		return rec.Session, nil
+	wait, err := m.SharedWait(c.p)
+	if err != nil {
+		return nil, err
 	}
-	return m.sharedFetch(ctx, st, key, prov, p, rec, !opts.NoRenew, func(s *providers.Session) bool {
-		return !providers.Expired(prov, s, w, m.Now(), opts.MinValid)
-	})
+	org, err := Origin(c.prov, c.p)
+	if err != nil {
+		return nil, err
+	}
+	return &fleetCall{sharedCall: c, fs: fs, org: org, wait: wait}, nil
+}
+
+// sharedGet is Get for a shared profile: a valid local copy as it is,
+// else the fleet's session.
+func (m *Manager) sharedGet(ctx context.Context, c sharedCall, opts GetOptions) (*providers.Session, error) {
+	if err := checkBound(c.prov, c.p, c.rec); err != nil {
+		return nil, err
+	}
+	w := m.Windows(c.p)
+	now := m.Now()
+	if s := c.rec.Session; s != nil && !providers.Expired(c.prov, s, w, now, opts.MinValid) {
+		due := !s.LastUsed.IsZero() && now.Sub(s.LastUsed) >= touchEvery
+		m.touch(ctx, c.st, c.key, c.p, c.rec, now)
+		if due {
+			m.sharedTouch(ctx, c.prov, c.p, s, now)
+		}
+		return s, nil
+	}
+	return m.sharedFetch(ctx, fetch{sharedCall: c, mayRenew: !opts.NoRenew, fresh: func(s *providers.Session) bool {
+		return !providers.Expired(c.prov, s, w, m.Now(), opts.MinValid)
+	}})
 }
 
 // sharedRenew is Renew for a shared profile: any session other than the
 // rejected one that is still valid will do.
-func (m *Manager) sharedRenew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string) (*providers.Session, error) {
-	rec, err := load(st, key, p)
+func (m *Manager) sharedRenew(ctx context.Context, c sharedCall, rejected string) (*providers.Session, error) {
+	rec, err := load(c.st, c.key, c.p)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBound(prov, p, rec); err != nil {
+	if err := checkBound(c.prov, c.p, rec); err != nil {
 		return nil, err
 	}
-	w := m.Windows(p)
-	return m.sharedFetch(ctx, st, key, prov, p, rec, true, func(s *providers.Session) bool {
-		return s.Token != rejected && !providers.Expired(prov, s, w, m.Now(), 0)
-	})
+	c.rec = rec
+	w := m.Windows(c.p)
+	return m.sharedFetch(ctx, fetch{sharedCall: c, mayRenew: true, fresh: func(s *providers.Session) bool {
+		return s.Token != rejected && !providers.Expired(c.prov, s, w, m.Now(), 0)
+	}})
 }
 
-// sharedFetch gets a fresh session from the fleet store (renewing it there
-// when allowed and this host is a renewer) and keeps a local copy.
-func (m *Manager) sharedFetch(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rec *Record, mayRenew bool, fresh func(*providers.Session) bool) (*providers.Session, error) {
-	fs, err := m.fleetFor(p)
+// fetch is one fetch of the fleet's session.
+type fetch struct {
+	sharedCall
+	// mayRenew is false for --no-renew.
+	mayRenew bool
+	// fresh says whether a session will do.
+	fresh func(*providers.Session) bool
+}
+
+// sharedFetch gets a fresh session from the fleet store in one of three
+// modes, and keeps a local copy:
+//   - no-renew: one read; an expired or missing session is exit 4;
+//   - consumer: wait for a renewer to write a fresh one (exit 4 when none
+//     does within the wait);
+//   - renewer: renew under the fleet's lock (one login for the fleet).
+//
+// A session with an older fence than this host has seen is never served.
+func (m *Manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session, error) {
+	fc, err := m.resolve(f.sharedCall)
 	if err != nil {
 		return nil, err
 	}
-	org, err := Origin(prov, p)
-	if err != nil {
-		return nil, err
-	}
+	p := f.p
 	freshData := func(b []byte) bool {
 		s := decodeShared(b, p)
-		return s != nil && fresh(s)
+		return s != nil && f.fresh(s)
 	}
 	var it *fleet.Item
 	switch {
-	case !mayRenew:
-		it, err = fs.Session(ctx, p.Name, org)
-		if errors.Is(err, fleet.ErrNotFound) || (err == nil && !freshData(it.Data)) {
-			return nil, clierr.New(clierr.NoSession, "the shared session of profile %s has expired (--no-renew given); renew it with: sesame token show %s", p.Name, p.Name)
-		}
+	case !f.mayRenew:
+		it, err = m.fetchNoRenew(ctx, fc, freshData)
 	case p.Shared.Consumer():
-		wctx, cancel := context.WithTimeout(ctx, p.Shared.WaitFor())
-		it, err = fs.WaitFresh(wctx, p.Name, org, freshData, 0)
-		cancel()
-		if clierr.Code(err) == clierr.NoSession {
-			return nil, clierr.New(clierr.NoSession, "no fresh shared session of profile %s after %s: this host is a consumer and no renewer renewed it (run `sesame fleet keep-warm %s` on a renewer host)", p.Name, p.Shared.WaitFor(), p.Name)
-		}
+		it, err = m.fetchConsumer(ctx, fc, freshData)
 	default:
-		it, err = fs.Renew(ctx, fleet.Renewal{
-			Profile: p.Name, Origin: org, Fresh: freshData, Wait: p.Shared.WaitFor(),
-			Login: func(ctx context.Context, _ int64) ([]byte, time.Duration, error) {
-				s, err := m.sharedLogin(ctx, fs, st, key, prov, p, org, rec)
-				if err != nil {
-					return nil, 0, err
-				}
-				data, err := json.Marshal(s)
-				return data, 0, err
-			},
-		})
+		it, err = m.fetchRenewer(ctx, fc, freshData)
 	}
 	if err != nil {
-		if errors.Is(err, fleet.ErrUnavailable) && mayRenew && p.Shared.LocalFallback() && rec.Secret != "" {
+		if errors.Is(err, fleet.ErrUnavailable) && f.mayRenew && p.Shared.LocalFallback() && f.rec.Secret != "" {
 			if m.Warn != nil {
 				fmt.Fprintf(m.Warn, "sesame: warning: the fleet store is unavailable; renewing profile %s on this host (fallback: local)\n", p.Name)
 			}
-			return m.renew(ctx, st, key, prov, p, "", func(r *Record) bool { return r.Session != nil && fresh(r.Session) })
+			return m.renew(ctx, f.st, f.key, f.prov, p, "", func(r *Record) bool { return r.Session != nil && f.fresh(r.Session) })
 		}
 		if errors.Is(err, fleet.ErrUnavailable) {
 			return nil, fmt.Errorf("profile %s: the local copy of the session is missing or expired, and the %w; with shared.fallback: local this host renews on its own meanwhile", p.Name, err)
@@ -132,10 +189,62 @@ func (m *Manager) sharedFetch(ctx context.Context, st credstore.Store, key strin
 	}
 	s := decodeShared(it.Data, p)
 	if s == nil {
-		return nil, clierr.New(clierr.Store, "%s: the shared session of profile %s is unreadable (from another version or provider)", fs.Name(), p.Name)
+		return nil, clierr.New(clierr.Store, "%s: the shared session of profile %s is unreadable (from another version or provider)", fc.fs.Name(), p.Name)
 	}
-	m.keepLocalCopy(st, key, prov, p, org, s)
+	m.keepLocalCopy(fc, s, it.Fence)
 	return s, nil
+}
+
+func (m *Manager) fetchNoRenew(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+	it, err := fc.fs.Session(ctx, fc.p.Name, fc.org)
+	if err == nil && it.Fence < fc.rec.Fence {
+		return nil, olderFence(fc, it)
+	}
+	if errors.Is(err, fleet.ErrNotFound) || (err == nil && !fresh(it.Data)) {
+		return nil, clierr.New(clierr.NoSession, "the shared session of profile %s has expired (--no-renew given); renew it with: sesame token show %s", fc.p.Name, fc.p.Name)
+	}
+	return it, err
+}
+
+func (m *Manager) fetchConsumer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+	wctx, cancel := context.WithTimeout(ctx, fc.wait)
+	defer cancel()
+	it, err := fc.fs.WaitFresh(wctx, fc.p.Name, fc.org, fresh, fc.rec.Fence, 0)
+	switch {
+	case errors.Is(err, fleet.ErrOlderFence):
+		return nil, olderFence(fc, it)
+	case clierr.Code(err) == clierr.NoSession:
+		return nil, clierr.New(clierr.NoSession, "no fresh shared session of profile %s after %s: this host is a consumer and no renewer renewed it (run `sesame fleet keep-warm %s` on a renewer host)", fc.p.Name, fc.wait, fc.p.Name)
+	}
+	return it, err
+}
+
+// olderFence refuses a stored session older than one this host has
+// already seen: a replayed record, or one written back after a roll-back.
+func olderFence(fc *fleetCall, it *fleet.Item) error {
+	got := int64(0)
+	if it != nil {
+		got = it.Fence
+	}
+	return clierr.New(clierr.Store, "%s: the shared session of profile %s carries fence %d, older than fence %d this host has already seen (replayed or rolled back); nothing was served. A renewer host replaces it with its next renewal", fc.fs.Name(), fc.p.Name, got, fc.rec.Fence)
+}
+
+func (m *Manager) fetchRenewer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+	var secret string
+	return fc.fs.Renew(ctx, fleet.Renewal{
+		Profile: fc.p.Name, Origin: fc.org, Fresh: fresh, Floor: fc.rec.Fence, Wait: fc.wait,
+		Login: func(ctx context.Context, l *fleet.Lock) ([]byte, time.Duration, error) {
+			s, used, err := m.sharedLogin(ctx, fc, l)
+			if err != nil {
+				return nil, 0, err
+			}
+			secret = used
+			data, err := json.Marshal(s)
+			return data, 0, err
+		},
+		// The secret this login used goes back to a fleet that lost it.
+		Secret: func() []byte { return []byte(secret) },
+	})
 }
 
 // sharedLogin is the one vendor login of the fleet, made under its lock:
@@ -143,43 +252,45 @@ func (m *Manager) sharedFetch(ctx context.Context, st credstore.Store, key strin
 // everywhere), else this host's own, after any rate-limit window another
 // host has seen. A secret the vendor refuses is dropped where it came from
 // (as the local manager drops a refused secret), so that the fleet does
-// not send it again and again and lock the account.
-func (m *Manager) sharedLogin(ctx context.Context, fs *fleet.Store, st credstore.Store, key string, prov providers.Provider, p *config.Profile, org string, rec *Record) (*providers.Session, error) {
+// not send it again and again and lock the account. It returns the secret
+// it logged in with, for the fleet to keep when it has none.
+func (m *Manager) sharedLogin(ctx context.Context, fc *fleetCall, l *fleet.Lock) (*providers.Session, string, error) {
+	p, rec := fc.p, fc.rec
 	secret, fromFleet := rec.Secret, false
-	b, err := fs.Secret(ctx, p.Name, org)
+	b, err := l.Secret()
 	switch {
 	case err == nil && len(b) > 0:
 		secret, fromFleet = string(b), true
-	case err == nil, errors.Is(err, fleet.ErrNotFound), errors.Is(err, fleet.ErrNoPermission):
+	case err == nil, errors.Is(err, fleet.ErrNotFound):
 	default:
-		return nil, err
+		return nil, "", err
 	}
 	if secret == "" {
-		return nil, clierr.New(clierr.NoSession, "the shared session of profile %s has expired and no secret is saved in %s or on this host; save one: sesame fleet put-secret %s", p.Name, fs.Name(), p.Name)
+		return nil, "", clierr.New(clierr.NoSession, "the shared session of profile %s has expired and there is %w in %s or on this host (and no other renewer wrote a session in time); save one: sesame fleet put-secret %s", p.Name, fleet.ErrNoSecret, fc.fs.Name(), p.Name)
 	}
 	if m.CheckSecret != nil {
 		if err := m.CheckSecret(p); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	ctx, err = shareRateLimit(ctx, fs, org)
+	ctx, err = shareRateLimit(ctx, fc.fs, fc.org)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	s, err := m.login(ctx, p, secret)
 	if err != nil {
 		if clierr.Code(err) == clierr.Rejected {
-			what := prov.SecretName(mode(prov, p))
+			what := fc.prov.SecretName(mode(fc.prov, p))
 			if fromFleet {
-				_ = fs.DeleteSecret(ctx, p.Name)
-				return nil, fmt.Errorf("renewing the shared session of profile %s: %w; the fleet's saved %s was removed so that no host sends it again: sesame fleet put-secret %s", p.Name, err, what, p.Name)
+				_ = fc.fs.DeleteSecret(ctx, p.Name)
+				return nil, "", fmt.Errorf("renewing the shared session of profile %s: %w; the fleet's saved %s was removed so that no host sends it again: sesame fleet put-secret %s", p.Name, err, what, p.Name)
 			}
 			rec.RefusedAt, rec.Secret = m.Now(), ""
-			_ = m.save(st, key, rec)
+			_ = m.save(fc.st, fc.key, rec)
 		}
-		return nil, fmt.Errorf("renewing the shared session of profile %s: %w", p.Name, err)
+		return nil, "", fmt.Errorf("renewing the shared session of profile %s: %w", p.Name, err)
 	}
-	return s, nil
+	return s, secret, nil
 }
 
 // shareRateLimit makes the login under ctx wait out a rate-limit window
@@ -196,19 +307,32 @@ func shareRateLimit(ctx context.Context, fs *fleet.Store, org string) (context.C
 }
 
 // keepLocalCopy caches a shared session in the local store, bound like a
-// local login's, keeping the local secret. A failure only costs a Redis
-// read next time.
-func (m *Manager) keepLocalCopy(st credstore.Store, key string, prov providers.Provider, p *config.Profile, org string, s *providers.Session) {
-	rec, err := load(st, key, p)
-	if err != nil || checkBound(prov, p, rec) != nil {
+// local login's, keeping the local secret and the highest fence this host
+// has seen. A failure only costs a Redis read next time. A record without
+// a secret is a pure cache and is written without fsync where the store
+// allows (a crash that loses it, or leaves it empty, costs one Redis
+// read); one with this host's password keeps the durable write.
+func (m *Manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64) {
+	rec, err := load(fc.st, fc.key, fc.p)
+	if err != nil || checkBound(fc.prov, fc.p, rec) != nil {
 		rec = &Record{}
 	}
-	if rec.Session != nil && rec.Session.Token == s.Token && !s.LastUsed.After(rec.Session.LastUsed) {
+	if rec.Session != nil && rec.Session.Token == s.Token && !s.LastUsed.After(rec.Session.LastUsed) && rec.Fence >= fence {
 		return
 	}
-	rec.Origin, rec.Account, rec.Mode = org, p.Username, mode(prov, p)
+	rec.Origin, rec.Account, rec.Mode = fc.org, fc.p.Username, mode(fc.prov, fc.p)
 	rec.Session = s
-	_ = m.save(st, key, rec)
+	rec.Fence = max(rec.Fence, fence)
+	if c, ok := fc.st.(credstore.CacheSetter); ok && rec.Secret == "" {
+		// Nothing here exists only in this file: no fsync (about a
+		// millisecond of a token show that fetched from Redis).
+		rec.Version = recordVersion
+		if data, err := marshal(rec); err == nil {
+			_ = c.SetCache(fc.key, data)
+		}
+		return
+	}
+	_ = m.save(fc.st, fc.key, rec)
 }
 
 // sharedTouch carries an idle-expiring session's time of use to the fleet,
@@ -238,29 +362,42 @@ func (m *Manager) sharedTouch(ctx context.Context, prov providers.Provider, p *c
 	}
 }
 
+// sharedLoginOpts is one `login` of a shared profile.
+type sharedLoginOpts struct {
+	sharedCall
+	org    string
+	secret string
+	save   bool
+}
+
 // loginShared is Login for a shared profile: it refuses to start when the
 // fleet store is unavailable or holds items of another fleet key, logs in
 // under the fleet's lock, and writes the session (and the secret, when
 // save) to the fleet store and the local store.
-func (m *Manager) loginShared(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, org, secret string, save bool) (*providers.Session, error) {
+func (m *Manager) loginShared(ctx context.Context, o sharedLoginOpts) (*providers.Session, error) {
+	p := o.p
 	fs, err := m.fleetFor(p)
 	if err != nil {
 		return nil, err
 	}
-	if err := fs.CheckKey(ctx, p.Name, org); err != nil {
+	wait, err := m.SharedWait(p)
+	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, p.Shared.WaitFor())
+	if err := fs.CheckKey(ctx, p.Name, o.org); err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	l, err := fs.Lock(wctx, p.Name, 0, 0)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = l.Release() }()
-	if ctx, err = shareRateLimit(ctx, fs, org); err != nil {
+	if ctx, err = shareRateLimit(ctx, fs, o.org); err != nil {
 		return nil, err
 	}
-	s, err := m.login(ctx, p, secret)
+	s, err := m.login(ctx, p, o.secret)
 	if err != nil {
 		return nil, err
 	}
@@ -268,22 +405,40 @@ func (m *Manager) loginShared(ctx context.Context, st credstore.Store, key strin
 	if err != nil {
 		return nil, err
 	}
-	if err := fs.PutSession(ctx, p.Name, org, l.Fence, data, 0); err != nil {
+	if err := fs.PutSession(ctx, p.Name, o.org, l.Fence, data, 0); err != nil {
 		return nil, fmt.Errorf("logged in, but could not store the session in the fleet store: %w", err)
 	}
-	if save {
-		if err := fs.PutSecret(ctx, p.Name, org, []byte(secret)); err != nil {
+	if o.save {
+		if err := fs.PutSecret(ctx, p.Name, o.org, []byte(o.secret)); err != nil {
 			return nil, fmt.Errorf("logged in, but could not store the secret in the fleet store: %w", err)
 		}
 	}
-	rec := &Record{Origin: org, Account: p.Username, Mode: mode(prov, p), Session: s}
-	if save {
-		rec.Secret = secret
+	rec := &Record{Origin: o.org, Account: p.Username, Mode: mode(o.prov, p), Session: s, Fence: l.Fence}
+	if o.save {
+		rec.Secret = o.secret
 	}
-	if err := m.save(st, key, rec); err != nil {
+	if err := m.save(o.st, o.key, rec); err != nil {
 		return nil, fmt.Errorf("logged in, but could not store the local copy: %w", err)
 	}
 	return s, nil
+}
+
+// LogoutFleet removes a shared profile's session and saved secret from
+// the fleet store (logout --fleet): every host then needs a new login, or
+// `sesame fleet put-secret` and one renewal. A consumer's Redis user may
+// not do it (exit 6, no permission).
+func (m *Manager) LogoutFleet(ctx context.Context, p *config.Profile) (store string, err error) {
+	if p.Shared == nil {
+		return "", clierr.New(clierr.Usage, "profile %s is not shared: --fleet is for profiles with a shared: block", p.Name)
+	}
+	fs, err := m.fleetFor(p)
+	if err != nil {
+		return "", err
+	}
+	if err := fs.DeleteSession(ctx, p.Name); err != nil {
+		return fs.Name(), err
+	}
+	return fs.Name(), fs.DeleteSecret(ctx, p.Name)
 }
 
 // PutSharedSecret replaces a shared profile's saved secret in the fleet
@@ -379,7 +534,9 @@ func (m *Manager) SharedStatus(ctx context.Context, p *config.Profile) (*SharedS
 		out.Err = err.Error()
 		return out, nil
 	default:
-		out.Fence, out.By, out.At = it.Fence, it.By, it.At
+		// by is text from Redis: escaped like vendor text before anyone
+		// prints it.
+		out.Fence, out.By, out.At = it.Fence, redact.Text(it.By), it.At
 		out.Session = "valid"
 		if s := decodeShared(it.Data, p); s == nil || providers.Expired(prov, s, w, m.Now(), 0) {
 			out.Session = "expired"

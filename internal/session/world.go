@@ -239,8 +239,9 @@ func (s *Service) Sessions() (*Manager, error) {
 		},
 		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
 		// timeout each.
-		LockWait: 2 * 4 * s.Timeout(),
-		Provider: s.Provider,
+		LockWait:     2 * 4 * s.Timeout(),
+		LoginTimeout: s.Timeout(),
+		Provider:     s.Provider,
 		Env: func() (*providers.Env, error) {
 			c, err := s.HTTP()
 			if err != nil {

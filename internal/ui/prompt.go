@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -20,7 +21,8 @@ import (
 // signal that a blocked read never sees: term.ReadPassword would keep
 // waiting with echo off and take the next line typed as the secret. The
 // terminal's state is restored on every way out: Enter, Ctrl-C, Ctrl-D,
-// ctx cancelled (SIGINT from elsewhere), SIGTERM and SIGHUP (exit 128+N).
+// ctx cancelled (SIGINT from elsewhere), SIGTERM (exit 130, as Ctrl-C) and
+// SIGHUP (exit 129).
 func (io *IO) ReadSecret(ctx context.Context, prompt string) (string, error) {
 	_, _ = io.ErrOut.Write([]byte(prompt))
 	old, err := term.MakeRaw(io.InFd)
@@ -54,7 +56,11 @@ func (io *IO) ReadSecret(ctx context.Context, prompt string) (string, error) {
 		return "", clierr.ErrInterrupted
 	case sig := <-terms:
 		restore()
-		// The shell's code for death by that signal: 143 for SIGTERM.
+		if sig == syscall.SIGTERM {
+			// SIGTERM is Ctrl-C (SPEC §7): exit 130.
+			return "", clierr.ErrInterrupted
+		}
+		// The shell's code for death by that signal: 129 for SIGHUP.
 		return "", clierr.New(signalCode(sig), "%v", sig)
 	}
 	// The reader goroutine stays blocked in its read after a cancel; the
