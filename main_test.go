@@ -25,6 +25,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/cmd"
 	"github.com/sesame-cli/sesame/internal/sandbox"
+	"github.com/sesame-cli/sesame/internal/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/scripts (only for output you have read)")
@@ -53,7 +54,15 @@ func TestMain(m *testing.M) {
 					fmt.Fprintf(os.Stderr, "test clock: slept %s\n", d.Round(time.Second))
 				}
 				if shared != "" {
-					return sharedSleep(ctx, shared, base, now().Add(d))
+					// Wake at the instant the wait was decided for, not d
+					// after a clock that another waiter may have moved
+					// meanwhile: concurrent waiters end at the latest of
+					// their deadlines, never at their sum.
+					wake, ok := transport.WakeAt(ctx)
+					if !ok {
+						wake = now().Add(d)
+					}
+					return sharedSleep(ctx, shared, base, wake)
 				}
 				slept.Add(int64(d))
 				return ctx.Err()

@@ -214,7 +214,11 @@ func (p *Proxy) waitFor(ctx context.Context, wait time.Duration, until time.Time
 		fmt.Fprintf(p.o.Waits, "sesame: waiting %d s for %s's rate limit on %s (resets %s)\n",
 			int((wait+time.Second-1)/time.Second), p.dialect.Name(), what, until.Local().Format("15:04:05"))
 	}
-	if err := p.o.HTTP.Wait(ctx, wait); err != nil {
+	wake := p.o.HTTP.WaitUntil
+	if until.IsZero() {
+		wake = func(ctx context.Context, _ time.Time) error { return p.o.HTTP.Wait(ctx, wait) }
+	}
+	if err := wake(ctx, until); err != nil {
 		return err
 	}
 	st.waited += wait

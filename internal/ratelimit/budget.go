@@ -32,6 +32,10 @@ type State struct {
 	// died fades after probeFor.
 	Out   int       `json:"out,omitempty"`
 	OutAt time.Time `json:"out_at,omitzero"`
+	// Ended is the reset of the window that last ran out here: an answer
+	// that still speaks of it (a slow answer to a call of that window)
+	// says nothing of the window that followed.
+	Ended time.Time `json:"ended,omitzero"`
 }
 
 // pollUnknown is how long a request waits when the window's calls are all
@@ -62,14 +66,17 @@ func (s *State) take(now time.Time, margin time.Duration, probe bool) time.Durat
 			}
 			s.Probe = now.Add(probeFor)
 		}
+		s.Out++
+		s.OutAt = now
 		return 0
 	}
 	if !s.Reset.IsZero() && !now.Before(s.Reset.Add(margin)) {
 		// The window is over: a fresh allowance, its end not yet known,
-		// less the calls still on their way.
-		// (The count starts afresh with the window, so that a call lost
-		// without an answer never shrinks the next ones.)
-		s.Remaining, s.Reset, s.Out = max(s.Limit-s.Out, 0), time.Time{}, 0
+		// less the calls still on their way: each may reach the vendor in
+		// the new window, however many windows ago it was sent. They stay
+		// counted until answered (a call lost without an answer fades
+		// with the rest after probeFor).
+		s.Remaining, s.Ended, s.Reset = max(s.Limit-s.Out, 0), s.Reset, time.Time{}
 	}
 	if s.Remaining > 0 {
 		s.Remaining--
@@ -110,6 +117,10 @@ func (s *State) observe(o Observation, slow bool, until, now time.Time) {
 		return
 	}
 	switch {
+	case s.Reset.IsZero() && !o.Reset.After(s.Ended):
+		// A late answer from the window that ran out here: taking its
+		// reset for the new window's would end that window at once and
+		// hand out a second allowance in it.
 	case s.Reset.IsZero():
 		// The first answer, or the first of a window that ran out here:
 		// calls sent but not yet counted by the vendor are in our own
@@ -123,8 +134,9 @@ func (s *State) observe(o Observation, slow bool, until, now time.Time) {
 	case o.Reset.Equal(s.Reset):
 		s.Remaining = min(s.Remaining, o.Remaining)
 	case o.Reset.After(s.Reset):
-		// A newer window than the one we counted in.
-		s.Remaining, s.Reset = o.Remaining, o.Reset
+		// A newer window than the one we counted in; the calls still on
+		// their way may reach the vendor in it after this one.
+		s.Remaining, s.Reset = max(o.Remaining-s.Out, 0), o.Reset
 	}
 	// An answer from an older window says nothing new.
 }
@@ -201,6 +213,11 @@ type Budget struct {
 type mirrored struct {
 	State
 	synced time.Time // last read from or written to the Store
+	// pending counts the calls this process counted in the Store (its
+	// Out) and has not yet seen answered or cancelled: each answer takes
+	// one back from the Store's Out even when the answer is not otherwise
+	// shared, since the Store keeps Out across window turns.
+	pending int
 }
 
 // syncEvery bounds how stale the mirror may be on the fast path.
@@ -274,7 +291,14 @@ func (b *Budget) Take(ctx context.Context, key string) (wait time.Duration, unti
 	var snap State
 	b.update(ctx, key, func(s *State) { wait = s.take(now, margin, probe); snap = *s })
 	b.mu.Lock()
-	b.mirror[key] = &mirrored{State: snap, synced: now}
+	pending := 0
+	if m := b.mirror[key]; m != nil {
+		pending = m.pending
+	}
+	if wait == 0 {
+		pending++
+	}
+	b.mirror[key] = &mirrored{State: snap, synced: now, pending: pending}
 	b.mu.Unlock()
 	if wait > 0 {
 		until = now.Add(wait)
@@ -314,9 +338,20 @@ func (b *Budget) Observe(ctx context.Context, key string, status int, h http.Hea
 	if share {
 		m.synced = now
 	}
+	counted := m.pending > 0
+	if counted {
+		m.pending--
+	}
 	b.mu.Unlock()
-	if share {
+	switch {
+	case share:
 		b.update(ctx, key, func(s *State) { s.observe(o, slow, until, now) })
+	case counted:
+		b.update(ctx, key, func(s *State) {
+			if s.Out > 0 {
+				s.Out--
+			}
+		})
 	}
 	return wait, why, until, slow
 }
@@ -330,8 +365,9 @@ func (b *Budget) Cancel(ctx context.Context, key string) {
 	}
 	b.init()
 	b.mu.Lock()
-	if m := b.mirror[key]; m != nil && m.Out > 0 {
-		m.Out--
+	if m := b.mirror[key]; m != nil {
+		m.Out = max(m.Out-1, 0)
+		m.pending = max(m.pending-1, 0)
 	}
 	b.mu.Unlock()
 	b.update(ctx, key, func(s *State) {

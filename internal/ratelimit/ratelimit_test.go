@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -300,5 +301,110 @@ func TestBudgetCancel(t *testing.T) {
 	b.Cancel(ctx, "k")
 	if w, _ := b.Take(ctx, "k"); w != 0 {
 		t.Fatalf("held %s after the first call failed", w)
+	}
+}
+
+// granted takes calls of key at the clock's time until one is held, and
+// says how many went.
+func granted(t *testing.T, b *Budget, key string) int {
+	t.Helper()
+	for n := 0; ; n++ {
+		if w, _ := b.Take(context.Background(), key); w > 0 {
+			return n
+		}
+		if n > 10 {
+			t.Fatal("nothing held")
+		}
+	}
+}
+
+func answer(rem int, reset time.Time) http.Header {
+	return hdr("X-RateLimit-Limit", "3", "X-RateLimit-Remaining", itoa(rem), "X-RateLimit-Reset", reset.Format(http.TimeFormat))
+}
+
+// A slow answer to a call of the window that ran out, arriving after the
+// next window began here, must not end that window again: it would hand
+// out a second allowance inside one vendor window.
+func TestBudgetLateAnswerOfEndedWindow(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	b := &Budget{Dialect: tdxLike, Now: c.now}
+	ctx := context.Background()
+	r1 := t0.Add(3 * time.Second)
+	if n := granted(t, b, "k"); n != 1 {
+		t.Fatalf("%d first calls", n)
+	}
+	b.Observe(ctx, "k", 200, answer(2, r1), 0)
+	if n := granted(t, b, "k"); n != 2 {
+		t.Fatalf("%d calls with 2 left", n)
+	}
+	b.Observe(ctx, "k", 200, answer(1, r1), 0) // one of the two; the other is slow
+	c.add(8 * time.Second)                     // r1 + margin: a new window here
+	n := granted(t, b, "k")                    // 3, less the slow call still out
+	b.Observe(ctx, "k", 200, answer(0, r1), 0) // the slow answer, of the old window
+	n += granted(t, b, "k")
+	if n > 3 {
+		t.Fatalf("%d calls sent in one window of 3", n)
+	}
+}
+
+// A call sent and not yet answered may reach the vendor in any later
+// window: it stays counted through every window turn until its answer.
+func TestBudgetCountsCallsOutAcrossTurns(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	b := &Budget{Dialect: tdxLike, Now: c.now}
+	ctx := context.Background()
+	r1 := t0.Add(3 * time.Second)
+	granted(t, b, "k")
+	b.Observe(ctx, "k", 200, answer(2, r1), 0)
+	if n := granted(t, b, "k"); n != 2 {
+		t.Fatalf("%d calls with 2 left", n)
+	}
+	// Both still out. A new window: one call left for it.
+	c.add(8 * time.Second)
+	if n := granted(t, b, "k"); n != 1 {
+		t.Fatalf("%d calls in the new window with 2 out, want 1", n)
+	}
+	r2 := c.now().Add(3 * time.Second)
+	b.Observe(ctx, "k", 200, answer(2, r2), 0)
+	// Another turn with the first two still out: one call, not three.
+	c.add(8 * time.Second)
+	if n := granted(t, b, "k"); n != 1 {
+		t.Fatalf("%d calls in the next window with 2 out, want 1", n)
+	}
+}
+
+// Calls counted on the fast path of a large budget and answered there
+// leave no count of calls "still out" in the Store, which keeps that count
+// across window turns.
+func TestBudgetFastPathLeavesNoCallsOut(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: t0}
+	st := &Memory{}
+	b := &Budget{Dialect: tdxLike, Store: st, Now: c.now}
+	ctx := context.Background()
+	end, calls := time.Time{}, 0
+	for i := 0; i < 300; i++ {
+		for {
+			wait, _ := b.Take(ctx, "k")
+			if wait == 0 {
+				break
+			}
+			c.add(wait)
+		}
+		if now := c.now(); !now.Before(end) {
+			end, calls = now.Add(10*time.Second).Truncate(time.Second), 0
+		}
+		calls++
+		h := hdr("X-RateLimit-Limit", "60", "X-RateLimit-Remaining", strconv.Itoa(max(60-calls, 0)), "X-RateLimit-Reset", end.Format(http.TimeFormat))
+		if _, _, _, slow := b.Observe(ctx, "k", 200, h, 0); slow {
+			t.Fatalf("call %d refused", i)
+		}
+		c.add(100 * time.Millisecond)
+	}
+	all, _ := st.All(ctx)
+	if out := all["k"].Out; out != 0 {
+		t.Fatalf("%d calls still out in the Store after every answer", out)
 	}
 }

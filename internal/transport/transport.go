@@ -366,6 +366,24 @@ func (c *Client) Wait(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// WaitUntil waits until the client's clock reaches until (a window's
+// reset decided before the wait began), or until ctx ends, as Wait does.
+// The sleeper is asked for the time left and finds until in its context
+// (WakeAt): a test's virtual clock moves to that instant, so that several
+// waiters for one reset wake together at it, as they do in real time,
+// instead of each adding its wait to a clock another waiter already moved.
+func (c *Client) WaitUntil(ctx context.Context, until time.Time) error {
+	return c.Wait(context.WithValue(ctx, wakeKey{}, until), max(until.Sub(c.now()), 0))
+}
+
+type wakeKey struct{}
+
+// WakeAt is the instant a WaitUntil sleeper is to wake at, if it was given one.
+func WakeAt(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(wakeKey{}).(time.Time)
+	return t, ok
+}
+
 // Debugf writes a line to the --debug log, if there is one.
 func (c *Client) Debugf(format string, args ...any) { c.logf(format, args...) }
 
