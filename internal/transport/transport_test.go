@@ -52,6 +52,7 @@ func TestBackoff(t *testing.T) {
 func TestRetriesAndLimits(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int32
+	hang := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/flaky":
@@ -64,18 +65,28 @@ func TestRetriesAndLimits(t *testing.T) {
 		case "/big":
 			w.Write(make([]byte, MaxBody+1))
 		case "/slow":
-			time.Sleep(300 * time.Millisecond)
+			// Never answers while the test runs: only the client's
+			// timeout can end the request, however loaded the machine.
+			<-hang
 		case "/far":
 			w.Header().Set("Retry-After", "3600")
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(hang) })
 	var slept []time.Duration
-	c, err := New(Options{Timeout: 100 * time.Millisecond, Sleep: func(_ context.Context, d time.Duration) error {
+	sleep := func(_ context.Context, d time.Duration) error {
 		slept = append(slept, d)
 		return nil
-	}})
+	}
+	// A generous timeout for the answers that come (a 1 MiB body on a
+	// loaded machine), a short one for the answer that never does.
+	c, err := New(Options{Timeout: time.Minute, Sleep: sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, err := New(Options{Timeout: 100 * time.Millisecond, Sleep: sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +98,7 @@ func TestRetriesAndLimits(t *testing.T) {
 	if _, err := c.Do(ctx, &Request{Method: "GET", URL: srv.URL + "/big"}); clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("big: %v", err)
 	}
-	if _, err := c.Do(ctx, &Request{Method: "GET", URL: srv.URL + "/slow"}); clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "did not answer in time") {
+	if _, err := short.Do(ctx, &Request{Method: "GET", URL: srv.URL + "/slow"}); clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "did not answer in time") {
 		t.Fatalf("slow: %v", err)
 	}
 	if _, err := c.Do(ctx, &Request{Method: "GET", URL: srv.URL + "/far", Retry: true}); clierr.Code(err) != clierr.Network || !strings.Contains(err.Error(), "asks to wait") {
