@@ -79,9 +79,6 @@ func (a *App) flushStoreNotice(about string) {
 // Config loads the config file once.
 func (a *App) Config() (*config.Config, error) { return a.Service().Config() }
 
-// Sessions is the session manager.
-func (a *App) Sessions() (*session.Manager, error) { return a.Service().Sessions() }
-
 // storeKind is the store a profile uses (session.ChooseStore).
 func (a *App) storeKind(p *config.Profile) string { return a.Service().StoreChoice(p).Kind }
 

@@ -179,15 +179,11 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 // rateLimitOf reports the rate-limit headers the profile's stored session
 // was issued with, or nil. The store is read, nothing is sent.
 func (a *App) rateLimitOf(p *config.Profile, now time.Time) *doctorRateLimit {
-	mgr, err := a.Sessions()
-	if err != nil {
+	st, err := a.Service().Status(p, now)
+	if err != nil || st.Session == nil || st.Session.RateLimit == nil {
 		return nil
 	}
-	rec, err := mgr.Load(p)
-	if err != nil || rec.Session == nil || rec.Session.RateLimit == nil {
-		return nil
-	}
-	rl := rec.Session.RateLimit
+	rl := st.Session.RateLimit
 	d := &doctorRateLimit{Limit: rl.Limit, Remaining: rl.Remaining, SeenAt: rl.SeenAt.UTC().Format(time.RFC3339)}
 	msg := fmt.Sprintf("%s of %s calls left", orQuestion(rl.Remaining), orQuestion(rl.Limit))
 	if !rl.Reset.IsZero() {

@@ -134,11 +134,7 @@ func runLogin(ctx context.Context, app *App, o *loginOptions) error {
 		return err
 	}
 	p.Store = st.Name()
-	mgr, err := app.Sessions()
-	if err != nil {
-		return err
-	}
-	if err := mgr.CheckStore(p); err != nil {
+	if err := app.Service().CheckStore(p); err != nil {
 		return err
 	}
 	secret, err := readSecret(ctx, app, o, prov.SecretName(p.Mode), p)

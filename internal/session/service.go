@@ -18,7 +18,7 @@ import (
 // the profile a command names, chooses its store (ChooseStore), hands out
 // a live session (renewing it under the per-profile lock), logs in and out,
 // and reports a profile's state for status and doctor. Its parts (config,
-// stores, HTTP client, Manager) are built on first use.
+// stores, HTTP client, manager) are built on first use.
 //
 // Commands built on Service name no provider, store or transport: what
 // they need of a provider comes through Live and the provider's Info.
@@ -27,7 +27,7 @@ type Service struct {
 	cfg    *config.Config
 	http   *transport.Client
 	stores map[string]credstore.Store
-	mgr    *Manager
+	mgr    *manager
 	fleets map[string]*fleet.Store
 	// budgets are the profiles' rate-limit budgets (budget.go).
 	budgets map[string]*ratelimit.Budget
@@ -102,13 +102,13 @@ func (s *Service) WindowsOf(p *config.Profile) providers.Windows {
 }
 
 // Live hands out a usable session for p, renewing it when it must (see
-// Manager.Get for the exit codes).
+// manager.Get for the exit codes).
 func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) (*Live, error) {
 	prov, err := s.Provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return nil, err
 	}
@@ -161,11 +161,11 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	return st, nil
 }
 
-// Login logs p in with secret (see Manager.Login). A provider whose login
+// Login logs p in with secret (see manager.Login). A provider whose login
 // teaches the profile a setting (providers.Adopter) changes p; the caller
 // saves the config.
 func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, s
 
 // Logout removes p's session and secret from its store.
 func (s *Service) Logout(p *config.Profile) error {
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return err
 	}
@@ -199,4 +199,70 @@ func (s *Service) ValidUntil(p *config.Profile, sess *providers.Session) time.Ti
 		return time.Time{}
 	}
 	return prov.ValidUntil(sess, s.WindowsOf(p))
+}
+
+// Forget removes p's session and secret from its store (logout, profile
+// remove); the same as Logout, named for what a command that drops a
+// profile wants.
+func (s *Service) Forget(p *config.Profile) error { return s.Logout(p) }
+
+// LogoutFleet removes a shared profile's session and saved secret from
+// its fleet store (logout --fleet).
+func (s *Service) LogoutFleet(ctx context.Context, p *config.Profile) error {
+	mgr, err := s.sessions()
+	if err != nil {
+		return err
+	}
+	_, err = mgr.LogoutFleet(ctx, p)
+	return err
+}
+
+// PutSharedSecret replaces a shared profile's saved secret in its fleet
+// store (fleet put-secret).
+func (s *Service) PutSharedSecret(ctx context.Context, p *config.Profile, secret string) error {
+	mgr, err := s.sessions()
+	if err != nil {
+		return err
+	}
+	return mgr.PutSharedSecret(ctx, p, secret)
+}
+
+// SharedStatus is the fleet store's view of a shared profile (status,
+// doctor); nil for a profile that is not shared.
+func (s *Service) SharedStatus(ctx context.Context, p *config.Profile) (*SharedStatus, error) {
+	mgr, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	return mgr.SharedStatus(ctx, p)
+}
+
+// KeepWarm makes sure p's session lasts at least ahead more (fleet
+// keep-warm): renewed reports that a new session was made (by this call
+// or another host), until is when the session in hand ends (zero when
+// unknown).
+func (s *Service) KeepWarm(ctx context.Context, p *config.Profile, ahead time.Duration) (renewed bool, until time.Time, err error) {
+	mgr, err := s.sessions()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	before := ""
+	if rec, err := mgr.Load(p); err == nil && rec.Session != nil {
+		before = rec.Session.Token
+	}
+	sess, err := mgr.Get(ctx, p, GetOptions{MinValid: ahead})
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	return sess.Token != before, s.ValidUntil(p, sess), nil
+}
+
+// CheckStore reads p's item once, so that a store that cannot be used (no
+// keychain) fails before a secret is asked for or a vendor contacted.
+func (s *Service) CheckStore(p *config.Profile) error {
+	mgr, err := s.sessions()
+	if err != nil {
+		return err
+	}
+	return mgr.CheckStore(p)
 }

@@ -1,8 +1,8 @@
 // Package session is the only door to a credential. Its Service (service.go,
-// built lazily by New in world.go: config, stores, HTTP client, Manager)
+// built lazily by New in world.go: config, stores, HTTP client, manager)
 // resolves the profile a command names, hands out live sessions, logs in
 // and out, and reports status; policy.go holds the one store-choice table
-// and the expiry windows. The Manager loads the stored record, checks
+// and the expiry windows. The manager loads the stored record, checks
 // expiry, takes the per-profile lock, renews with the saved secret, and
 // saves the result; shared profiles go through the fleet store. Commands
 // ask the Service and never talk to a provider or a store themselves.
@@ -42,7 +42,7 @@ const touchEvery = time.Minute
 
 // Record is what the store keeps for a profile: the session and, unless the
 // user opted out, the secret that renews it. One item per profile and
-// config file (Manager.Key).
+// config file (manager.Key).
 type Record struct {
 	Version int `json:"v"`
 	// Origin (scheme://host:port of the API base), Account (user name or
@@ -84,14 +84,14 @@ type Rejection struct {
 	By string `json:"by,omitempty"`
 }
 
-// callKey carries the call a renewal is for (WithCall).
+// callKey carries the call a renewal is for (withCall).
 type callKey struct{}
 
-// WithCall names the request (method and path, no query) whose answer made
+// withCall names the request (method and path, no query) whose answer made
 // the caller ask for a renewal, so that a session the vendor ended records
-// by which call. The session interface stays as it is: the proxy passes the
-// call along with the request's context.
-func WithCall(ctx context.Context, call string) context.Context {
+// by which call. authproxy hands the call to Renew (proxySessions), which
+// puts it here for renew to read.
+func withCall(ctx context.Context, call string) context.Context {
 	return context.WithValue(ctx, callKey{}, call)
 }
 
@@ -100,8 +100,8 @@ func callOf(ctx context.Context) string {
 	return s
 }
 
-// Manager hands out sessions for profiles.
-type Manager struct {
+// manager hands out sessions for profiles.
+type manager struct {
 	// Store returns the credential store a profile uses.
 	Store func(p *config.Profile) (credstore.Store, error)
 	// Key names a profile's item in st, and its lock; nil means the profile
@@ -133,7 +133,7 @@ type Manager struct {
 }
 
 // DefaultLockWait is how long a renewal waits for another process's
-// renewal of the same profile when Manager.LockWait is not set.
+// renewal of the same profile when manager.LockWait is not set.
 const DefaultLockWait = 4 * time.Minute
 
 // GetOptions tune Get.
@@ -145,7 +145,7 @@ type GetOptions struct {
 // Load reads a profile's record; a profile with nothing stored gives an
 // empty record and no error. A record bound to another origin or account
 // than the profile now names is an error (exit 4), as for Get.
-func (m *Manager) Load(p *config.Profile) (*Record, error) {
+func (m *manager) Load(p *config.Profile) (*Record, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (m *Manager) Load(p *config.Profile) (*Record, error) {
 	return rec, nil
 }
 
-func (m *Manager) key(p *config.Profile, st credstore.Store) string {
+func (m *manager) key(p *config.Profile, st credstore.Store) string {
 	if m.Key == nil {
 		return p.Name
 	}
@@ -188,7 +188,7 @@ func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
 	return rec, nil
 }
 
-func (m *Manager) save(st credstore.Store, key string, rec *Record) error {
+func (m *manager) save(st credstore.Store, key string, rec *Record) error {
 	rec.Version = recordVersion
 	data, err := marshal(rec)
 	if err != nil {
@@ -250,7 +250,7 @@ func checkBound(prov providers.Provider, p *config.Profile, rec *Record) error {
 // login leaves the store as it was. The store is read before the vendor is
 // contacted, so that a store that cannot keep the session (a keychain that
 // is not there) does not cost a login.
-func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
+func (m *manager) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 // CheckStore reads the profile's item once, so that a store that cannot be
 // used (no keychain) fails before a secret is asked for or a vendor is
 // contacted. Nothing stored is fine.
-func (m *Manager) CheckStore(p *config.Profile) error {
+func (m *manager) CheckStore(p *config.Profile) error {
 	st, err := m.Store(p)
 	if err != nil {
 		return err
@@ -307,7 +307,7 @@ func checkStore(st credstore.Store, key string) error {
 	return nil
 }
 
-func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (*providers.Session, error) {
+func (m *manager) login(ctx context.Context, p *config.Profile, secret string) (*providers.Session, error) {
 	prov, err := m.Provider(p.Provider)
 	if err != nil {
 		return nil, err
@@ -331,7 +331,7 @@ func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (
 // session, it cannot be renewed, or it was issued for another origin or
 // account; exit 3 when the saved secret was refused before; exit 6 for
 // store failures, and the provider's own errors for a failed renewal.
-func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
+func (m *manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -417,7 +417,7 @@ func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MS
 // longest is how long a fresh session of p may last: the vendor's
 // documented length, the longest a login has returned, or this session's,
 // whichever is longest; 0 when none is known.
-func (m *Manager) longest(prov providers.Provider, rec *Record, w providers.Windows) time.Duration {
+func (m *manager) longest(prov providers.Provider, rec *Record, w providers.Windows) time.Duration {
 	return max(prov.Info().SessionLength, rec.LongestLife, Lifetime(prov, rec.Session, w))
 }
 
@@ -463,7 +463,7 @@ func Lifetime(prov providers.Provider, s *providers.Session, w providers.Windows
 // Renew replaces a session that the server rejected (rejected is the token
 // it refused). When another process already renewed it, that session is
 // returned without a new login.
-func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error) {
+func (m *manager) Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -478,7 +478,7 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 }
 
 // parts are the store and the provider a profile uses.
-func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider, error) {
+func (m *manager) parts(p *config.Profile) (credstore.Store, providers.Provider, error) {
 	st, err := m.Store(p)
 	if err != nil {
 		return nil, nil, err
@@ -497,7 +497,7 @@ func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider,
 // when not "", is the token the vendor refused in use: when it is still
 // the stored session, that refusal is recorded beside it first, so that
 // status and token show stop calling it valid even if no renewal follows.
-func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string, fresh func(*Record) bool) (*providers.Session, error) {
+func (m *manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string, fresh func(*Record) bool) (*providers.Session, error) {
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
@@ -555,7 +555,7 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 // touchEvery. It re-reads under the lock so that it never writes an old
 // session over one another process just renewed. A failure here is not
 // worth failing the command.
-func (m *Manager) touch(ctx context.Context, st credstore.Store, key string, p *config.Profile, rec *Record, now time.Time) {
+func (m *manager) touch(ctx context.Context, st credstore.Store, key string, p *config.Profile, rec *Record, now time.Time) {
 	s := rec.Session
 	if s.LastUsed.IsZero() || now.Sub(s.LastUsed) < touchEvery {
 		return
@@ -574,7 +574,7 @@ func (m *Manager) touch(ctx context.Context, st credstore.Store, key string, p *
 }
 
 // Logout removes the profile's session and secret from its store.
-func (m *Manager) Logout(p *config.Profile) error {
+func (m *manager) Logout(p *config.Profile) error {
 	st, err := m.Store(p)
 	if err != nil {
 		return err

@@ -209,8 +209,8 @@ func (s *Service) SetStore(kind string, st credstore.Store) {
 	s.stores[kind] = st
 }
 
-// Sessions is the session manager.
-func (s *Service) Sessions() (*Manager, error) {
+// sessions is the session manager: Service's own, never a command's.
+func (s *Service) sessions() (*manager, error) {
 	if s.mgr != nil {
 		return s.mgr, nil
 	}
@@ -218,7 +218,7 @@ func (s *Service) Sessions() (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mgr = &Manager{
+	s.mgr = &manager{
 		Store: s.Store,
 		// Each config file has its own items, even for one profile name.
 		Key: func(p *config.Profile, st credstore.Store) string {
