@@ -161,26 +161,6 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	return st, nil
 }
 
-// Login logs p in with secret (see manager.Login). A provider whose login
-// teaches the profile a setting (providers.Adopter) changes p; the caller
-// saves the config.
-func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
-	mgr, err := s.sessions()
-	if err != nil {
-		return nil, err
-	}
-	sess, err := mgr.Login(ctx, p, secret, save)
-	if err != nil {
-		return nil, err
-	}
-	if prov, err := s.Provider(p.Provider); err == nil {
-		if ad, ok := prov.(providers.Adopter); ok {
-			ad.Adopt(p, sess)
-		}
-	}
-	return sess, nil
-}
-
 // Logout removes p's session and secret from its store.
 func (s *Service) Logout(p *config.Profile) error {
 	mgr, err := s.sessions()
@@ -255,14 +235,4 @@ func (s *Service) KeepWarm(ctx context.Context, p *config.Profile, ahead time.Du
 		return false, time.Time{}, err
 	}
 	return sess.Token != before, s.ValidUntil(p, sess), nil
-}
-
-// CheckStore reads p's item once, so that a store that cannot be used (no
-// keychain) fails before a secret is asked for or a vendor contacted.
-func (s *Service) CheckStore(p *config.Profile) error {
-	mgr, err := s.sessions()
-	if err != nil {
-		return err
-	}
-	return mgr.CheckStore(p)
 }
