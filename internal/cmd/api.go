@@ -94,7 +94,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := app.baseOf(p)
+	base, err := app.Service().BaseURL(p)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if !origin.Same(target, base) {
 		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), showOrigin(base))
 	}
-	if opts.Paginate && !app.providerInfo(p.Provider).Paginates {
+	if opts.Paginate && !app.Service().ProviderInfo(p.Provider).Paginates {
 		return usageErr("--paginate: %s does not page its answers (its searches take a result limit instead); only YourMembership's PageNumber is followed", p.Provider)
 	}
 	var query *jqQuery

@@ -256,7 +256,7 @@ func checkSessionsDir(dir string) *doctorPath {
 	return d
 }
 
-func checkKeychain(p session.KeychainProbe) doctorKeychain {
+func checkKeychain(p session.Keychain) doctorKeychain {
 	k := doctorKeychain{Available: p.Available, TookMS: float64(p.Took.Microseconds()) / 1000}
 	if p.Available {
 		k.AutoUses = session.StoreKeyring
@@ -279,7 +279,7 @@ func roundTook(d time.Duration) time.Duration {
 // checkStore says which store new logins use and where that choice comes
 // from, in storeKind's order (a profile's own recorded store is shown on
 // its line).
-func checkStore(app *App, p session.KeychainProbe) doctorStore {
+func checkStore(app *App, p session.Keychain) doctorStore {
 	choice := app.Service().StoreChoice(nil)
 	s := doctorStore{Kind: choice.Kind, Source: choice.Source}
 	s.Uses = s.Kind

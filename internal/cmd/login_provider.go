@@ -93,21 +93,5 @@ func profileName(app *App, provider string) string {
 	return provider
 }
 
-// providerInfo is what a provider says about itself; empty for a name no
-// provider has.
-func (app *App) providerInfo(name string) session.Info {
-	if prov, err := app.providers().Get(name); err == nil {
-		return prov.Info()
-	}
-	return session.Info{}
-}
-
 // profileModeText is how status and login name a profile's mode.
-func profileModeText(app *App, p *config.Profile) string {
-	if prov, err := app.providers().Get(p.Provider); err == nil {
-		if mt := prov.Info().ModeText; mt != nil {
-			return mt(p)
-		}
-	}
-	return p.Mode
-}
+func profileModeText(app *App, p *config.Profile) string { return app.Service().ModeText(p) }

@@ -48,7 +48,13 @@ type Live struct {
 }
 
 // Headers are the session's request headers.
-func (l *Live) Headers() []providers.Header { return l.Provider.Headers(l.Profile, l.Session) }
+func (l *Live) Headers() []Header {
+	var hs []Header
+	for _, h := range l.Provider.Headers(l.Profile, l.Session) {
+		hs = append(hs, Header{h.Name, h.Value})
+	}
+	return hs
+}
 
 // ValidUntil is when the session stops being usable; zero when unknown.
 func (l *Live) ValidUntil() time.Time { return l.Provider.ValidUntil(l.Session, l.Windows) }

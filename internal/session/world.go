@@ -268,21 +268,53 @@ func NewRegistry(ps ...providers.Provider) *Registry { return registry.New(ps...
 // DefaultRegistry is the providers sesame ships.
 func DefaultRegistry() *Registry { return registry.Default() }
 
-// The types commands hand around without knowing a provider or a store.
+// What the login commands are built from, still the provider's own types
+// (a login command's flags, help and parsing are the provider's
+// declaration): see docs/layout.md for what is left to narrow.
 type (
 	// Provider is a vendor adapter (providers.Provider).
 	Provider = providers.Provider
-	// Session is a provider's session, plain data (providers.Session).
-	Session = providers.Session
-	// Header is one request header that carries a session.
-	Header = providers.Header
-	// Info is what a provider says about itself.
-	Info = providers.Info
 	// LoginInput is what a provider's login Parse reads.
 	LoginInput = providers.LoginInput
-	// KeychainProbe is what probing the OS keychain found.
-	KeychainProbe = credstore.ProbeResult
 )
+
+// Header is one request header that carries a session.
+type Header struct{ Name, Value string }
+
+// Keychain is what probing the OS keychain found (doctor).
+type Keychain struct {
+	Available bool
+	Took      time.Duration
+	// Reason is why it is not available.
+	Reason string
+}
+
+// ProviderInfo is what the provider called name says about itself; empty
+// for a name no provider has.
+func (s *Service) ProviderInfo(name string) providers.Info {
+	if prov, err := s.Provider(name); err == nil {
+		return prov.Info()
+	}
+	return providers.Info{}
+}
+
+// ModeText is how status and login name p's mode: the provider's words
+// for it, else the mode.
+func (s *Service) ModeText(p *config.Profile) string {
+	if mt := s.ProviderInfo(p.Provider).ModeText; mt != nil {
+		return mt(p)
+	}
+	return p.Mode
+}
+
+// BaseURL is p's API base.
+func (s *Service) BaseURL(p *config.Profile) (string, error) {
+	prov, err := s.Provider(p.Provider)
+	if err != nil {
+		return "", err
+	}
+	return prov.BaseURL(p)
+}
 
 // Store kinds.
 const (
@@ -296,6 +328,7 @@ const (
 func StoreKinds() []string { return credstore.Kinds() }
 
 // ProbeKeychain asks whether the OS keychain works here (doctor).
-func (s *Service) ProbeKeychain() KeychainProbe {
-	return credstore.Probe(credstore.Options{Getenv: s.d.Getenv})
+func (s *Service) ProbeKeychain() Keychain {
+	r := credstore.Probe(credstore.Options{Getenv: s.d.Getenv})
+	return Keychain{Available: r.Available, Took: r.Took, Reason: r.Reason}
 }
