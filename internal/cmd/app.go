@@ -41,7 +41,7 @@ type App struct {
 
 	// Providers are the providers sesame knows; nil means the shipped
 	// ones. Tests plug in their own.
-	Providers *session.Registry
+	Providers session.Providers
 
 	svc *session.Service
 	// storeNotice holds auto's fall-back notice until a command succeeds:
@@ -81,9 +81,6 @@ func (a *App) Config() (*config.Config, error) { return a.Service().Config() }
 
 // storeKind is the store a profile uses (session.ChooseStore).
 func (a *App) storeKind(p *config.Profile) string { return a.Service().StoreChoice(p).Kind }
-
-// providers is the registry commands look providers up in.
-func (a *App) providers() *session.Registry { return a.Service().Registry() }
 
 // resolveProfile picks the profile a command acts on: a positional argument,
 // else --profile, else SESAME_PROFILE, else the only one.

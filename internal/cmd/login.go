@@ -49,8 +49,8 @@ The profile is named after the provider unless --profile says otherwise.`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
 	}
-	for _, prov := range app.providers().All() {
-		cmd.AddCommand(newLoginProviderCmd(app, prov, nil))
+	for _, lc := range app.Service().LoginCommands() {
+		cmd.AddCommand(newLoginProviderCmd(app, lc, nil))
 	}
 	return cmd
 }

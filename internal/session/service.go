@@ -10,6 +10,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -24,6 +25,7 @@ import (
 // they need of a provider comes through Live and the provider's Info.
 type Service struct {
 	d      Deps
+	reg    *registry.Registry
 	cfg    *config.Config
 	http   *transport.Client
 	stores map[string]credstore.Store
@@ -37,7 +39,7 @@ type Service struct {
 func (s *Service) Config() (*config.Config, error) { return s.loadConfig() }
 
 // Provider looks a provider up by name (exit 2 when there is none).
-func (s *Service) Provider(name string) (providers.Provider, error) { return s.d.Providers.Get(name) }
+func (s *Service) Provider(name string) (providers.Provider, error) { return s.reg.Get(name) }
 
 // Live is a profile with a usable session, and what handing it out needs.
 type Live struct {

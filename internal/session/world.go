@@ -43,8 +43,8 @@ type Deps struct {
 	// Notice holds the auto store's fall-back notice until the command
 	// says it (see credstore.Options.Notice).
 	Notice *strings.Builder
-	// Providers are the providers known; nil means registry.Default().
-	Providers *registry.Registry
+	// Providers are the providers known; nil means the shipped ones.
+	Providers Providers
 }
 
 // New builds a Service. Nothing is read or opened until it is needed:
@@ -53,14 +53,12 @@ func New(d Deps) *Service {
 	if d.Flags == nil {
 		d.Flags = &Flags{}
 	}
-	if d.Providers == nil {
-		d.Providers = registry.Default()
+	reg := registry.Default()
+	if d.Providers != nil {
+		reg = registry.New(d.Providers...)
 	}
-	return &Service{d: d}
+	return &Service{d: d, reg: reg}
 }
-
-// Registry is the Service's list of providers.
-func (s *Service) Registry() *registry.Registry { return s.d.Providers }
 
 // ConfigDir is sesame's folder under the OS config directory, where the
 // config file is when neither --config nor SESAME_CONFIG names one.
@@ -257,26 +255,6 @@ func (s *Service) sessions() (*manager, error) {
 	}
 	return s.mgr, nil
 }
-
-// Registry is a list of providers (registry.Registry), for a command
-// tree that needs its own.
-type Registry = registry.Registry
-
-// NewRegistry is a registry of exactly ps.
-func NewRegistry(ps ...providers.Provider) *Registry { return registry.New(ps...) }
-
-// DefaultRegistry is the providers sesame ships.
-func DefaultRegistry() *Registry { return registry.Default() }
-
-// What the login commands are built from, still the provider's own types
-// (a login command's flags, help and parsing are the provider's
-// declaration): see docs/layout.md for what is left to narrow.
-type (
-	// Provider is a vendor adapter (providers.Provider).
-	Provider = providers.Provider
-	// LoginInput is what a provider's login Parse reads.
-	LoginInput = providers.LoginInput
-)
 
 // Header is one request header that carries a session.
 type Header struct{ Name, Value string }
