@@ -39,14 +39,11 @@ never from a flag.`,
 			if err := check(v); err != nil {
 				return err
 			}
-			st, err := app.Service().OpenStore(app.storeKind(nil))
+			store, err := app.Service().SaveFleetItem(name, v)
 			if err != nil {
 				return err
 			}
-			if err := st.Set(name, []byte(v)); err != nil {
-				return clierr.Wrap(clierr.Store, err)
-			}
-			fmt.Fprintf(app.IO.ErrOut, "Saved the %s in the %s store\n", what, st.Name())
+			fmt.Fprintf(app.IO.ErrOut, "Saved the %s in the %s store\n", what, store)
 			return nil
 		},
 	}

@@ -39,16 +39,16 @@ func (s *Service) budgetStore(p *config.Profile) (ratelimit.Store, ratelimit.Sto
 		local = &ratelimit.File{Path: path}
 	}
 	if p.Shared != nil && p.Shared.URL != "" {
-		if fs, err := s.FleetStore(p); err == nil {
+		if fs, err := s.fleetStore(p); err == nil {
 			return fs.Budget(p.Name), local
 		}
 	}
 	return local, nil
 }
 
-// Budget is p's rate-limit budget (one per profile per Service: the
+// budget is p's rate-limit budget (one per profile per Service: the
 // proxy's concurrent clients share it).
-func (s *Service) Budget(p *config.Profile) *ratelimit.Budget {
+func (s *Service) budget(p *config.Profile) *ratelimit.Budget {
 	if b, ok := s.budgets[p.Name]; ok {
 		return b
 	}

@@ -75,7 +75,7 @@ func (m *manager) lock(ctx context.Context, p *config.Profile, key string) (func
 	}
 	wait := m.LockWait
 	if wait <= 0 {
-		wait = DefaultLockWait
+		wait = defaultLockWait
 	}
 	bound := time.NewTimer(wait)
 	defer bound.Stop()

@@ -81,7 +81,7 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (*LoginResult, erro
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.OpenStore(s.StoreChoice(nil).Kind)
+	st, err := s.openStore(s.StoreChoice(nil).Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (*LoginResult, erro
 	if err := c.Save(); err != nil {
 		return nil, err
 	}
-	res := &LoginResult{Profile: p, User: displayUser(sess, p), ValidUntil: s.ValidUntil(p, sess), Saved: "secret saved for renewal",
+	res := &LoginResult{Profile: p, User: displayUser(sess, p), ValidUntil: s.validUntil(p, sess), Saved: "secret saved for renewal",
 		StoreChanged: !existed || old.Store != p.Store}
 	switch {
 	case singleUse:

@@ -47,8 +47,8 @@ const (
 	DefaultTTL  = 14 * time.Minute // YM: renewed when this old
 )
 
-// WindowsFor are the renewal windows of p under c (nil c: the defaults).
-func WindowsFor(c *config.Config, p *config.Profile) providers.Windows {
+// windowsFor are the renewal windows of p under c (nil c: the defaults).
+func windowsFor(c *config.Config, p *config.Profile) providers.Windows {
 	if c == nil {
 		return providers.Windows{Idle: DefaultIdle, TTL: DefaultTTL}
 	}

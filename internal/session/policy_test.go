@@ -31,7 +31,7 @@ func TestChooseStore(t *testing.T) {
 
 func TestWindowsForDefaults(t *testing.T) {
 	t.Parallel()
-	w := WindowsFor(nil, nil)
+	w := windowsFor(nil, nil)
 	if w.Idle != DefaultIdle || w.TTL != DefaultTTL {
 		t.Fatalf("%+v", w)
 	}

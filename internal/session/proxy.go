@@ -26,12 +26,12 @@ func (s *Service) Proxy(p *config.Profile, o authproxy.Options) (*authproxy.Prox
 	if err != nil {
 		return nil, err
 	}
-	hc, err := s.HTTP()
+	hc, err := s.httpClient()
 	if err != nil {
 		return nil, err
 	}
-	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, proxySessions{mgr}, hc, s.WindowsOf(p), s.d.Now
-	o.Budget, o.Waits = s.Budget(p), s.d.ErrOut
+	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, proxySessions{mgr}, hc, s.windowsOf(p), s.d.Now
+	o.Budget, o.Waits = s.budget(p), s.d.ErrOut
 	return authproxy.New(o)
 }
 

@@ -100,13 +100,13 @@ func (s *Service) StoreChoice(p *config.Profile) StoreChoice {
 	return ChooseStore(s.d.Flags.StoreKind, s.d.Getenv("SESAME_STORE"), recorded, file)
 }
 
-// WindowsOf are p's renewal windows.
-func (s *Service) WindowsOf(p *config.Profile) providers.Windows {
+// windowsOf are p's renewal windows.
+func (s *Service) windowsOf(p *config.Profile) providers.Windows {
 	c, err := s.Config()
 	if err != nil {
 		c = nil
 	}
-	return WindowsFor(c, p)
+	return windowsFor(c, p)
 }
 
 // Live hands out a usable session for p, renewing it when it must (see
@@ -124,7 +124,7 @@ func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) 
 	if err != nil {
 		return nil, err
 	}
-	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.WindowsOf(p)}, nil
+	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.windowsOf(p)}, nil
 }
 
 // Status is what status and doctor say of a profile's stored session.
@@ -138,7 +138,7 @@ type Status struct {
 	// Expired reports that Session has ended at the time asked about.
 	Expired bool
 	// Rejected is set when the vendor ended Session before its time (see
-	// Record.Rejected): it is not handed out again.
+	// record.Rejected): it is not handed out again.
 	Rejected *Rejection
 	// SecretRefusedAt is when the vendor refused the saved secret; zero
 	// when it has not.
@@ -161,7 +161,7 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	}
 	st := &Status{Secret: rec.Secret != "", Session: rec.Session, SecretRefusedAt: rec.RefusedAt}
 	if rec.Session != nil {
-		w := s.WindowsOf(p)
+		w := s.windowsOf(p)
 		st.ValidUntil = prov.ValidUntil(rec.Session, w)
 		st.Expired = providers.Ended(prov, rec.Session, w, now)
 		st.Rejected = rec.Rejected
@@ -178,15 +178,15 @@ func (s *Service) Logout(p *config.Profile) error {
 	return mgr.Logout(p)
 }
 
-// ValidUntil is when sess, a session of p, stops being usable under p's
+// validUntil is when sess, a session of p, stops being usable under p's
 // windows; zero when unknown. Every "valid until" sesame prints comes from
 // here, Live.ValidUntil or Status.
-func (s *Service) ValidUntil(p *config.Profile, sess *providers.Session) time.Time {
+func (s *Service) validUntil(p *config.Profile, sess *providers.Session) time.Time {
 	prov, err := s.Provider(p.Provider)
 	if err != nil {
 		return time.Time{}
 	}
-	return prov.ValidUntil(sess, s.WindowsOf(p))
+	return prov.ValidUntil(sess, s.windowsOf(p))
 }
 
 // Forget removes p's session and secret from its store (logout, profile
@@ -242,5 +242,5 @@ func (s *Service) KeepWarm(ctx context.Context, p *config.Profile, ahead time.Du
 	if err != nil {
 		return false, time.Time{}, err
 	}
-	return sess.Token != before, s.ValidUntil(p, sess), nil
+	return sess.Token != before, s.validUntil(p, sess), nil
 }

@@ -57,7 +57,7 @@ func TestServiceEndToEnd(t *testing.T) {
 		t.Fatalf("Status after Login: %+v %v", rec, err)
 	}
 	s := rec.Session
-	if until := svc.ValidUntil(p, s); !until.After(clk.Now()) || !until.Equal(res.ValidUntil) {
+	if until := svc.validUntil(p, s); !until.After(clk.Now()) || !until.Equal(res.ValidUntil) {
 		t.Errorf("ValidUntil %v (login said %v)", until, res.ValidUntil)
 	}
 
@@ -72,7 +72,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	flags.Profile = ""
 
 	l, err := svc.Live(ctx, p, GetOptions{})
-	if err != nil || l.Session.Token != s.Token || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(svc.ValidUntil(p, s)) {
+	if err != nil || l.Session.Token != s.Token || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(svc.validUntil(p, s)) {
 		t.Fatalf("Live: %+v %v", l, err)
 	}
 	st, err := svc.Status(p, clk.Now())

@@ -31,14 +31,14 @@ func decodeShared(data []byte, p *config.Profile) *providers.Session {
 	return s
 }
 
-// SharedWaitMargin is what the default shared.wait adds to the lease and
+// sharedWaitMargin is what the default shared.wait adds to the lease and
 // the login timeout: a poll or two and a Redis round trip.
-const SharedWaitMargin = 5 * time.Second
+const sharedWaitMargin = 5 * time.Second
 
 // SharedWait is how long this host waits for another host's renewal of p
 // (and retries a Redis that does not answer meanwhile): shared.wait when
 // set, else the renewal lock's lease plus the login timeout plus
-// SharedWaitMargin. The rule that ties them: a wait must outlast a dead
+// sharedWaitMargin. The rule that ties them: a wait must outlast a dead
 // holder's lease and the login of the host that takes over, so a
 // shared.wait shorter than lease + login timeout is refused (exit 2,
 // naming both), since the first renewer killed would fail this host.
@@ -48,10 +48,10 @@ func (m *manager) SharedWait(p *config.Profile) (time.Duration, error) {
 		login = 30 * time.Second
 	}
 	least := fleet.DefaultLease + login
-	w := p.Shared.WaitFor(least + SharedWaitMargin)
+	w := p.Shared.WaitFor(least + sharedWaitMargin)
 	if w < least {
 		return 0, clierr.New(clierr.Usage, "profile %s: shared.wait %s is shorter than the renewal lock's lease (%s) plus the login timeout (%s, --timeout or SESAME_TIMEOUT): a renewer that dies would fail this host; set shared.wait to at least %s, or remove it (default %s)",
-			p.Name, w, fleet.DefaultLease, login, least, least+SharedWaitMargin)
+			p.Name, w, fleet.DefaultLease, login, least, least+sharedWaitMargin)
 	}
 	return w, nil
 }
@@ -63,7 +63,7 @@ type sharedCall struct {
 	key  string
 	prov providers.Provider
 	p    *config.Profile
-	rec  *Record
+	rec  *record
 }
 
 // fleetCall is a sharedCall with the fleet resolved: its store, the
@@ -94,7 +94,7 @@ func (m *manager) resolve(c sharedCall) (*fleetCall, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := Origin(c.prov, c.p)
+	org, err := originOf(c.prov, c.p)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (m *manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session,
 			if m.Warn != nil {
 				fmt.Fprintf(m.Warn, "sesame: warning: the fleet store is unavailable; renewing profile %s on this host (fallback: local)\n", p.Name)
 			}
-			return m.renew(ctx, f.st, f.key, f.prov, p, "", func(r *Record) bool { return r.Session != nil && f.fresh(r.Session) })
+			return m.renew(ctx, f.st, f.key, f.prov, p, "", func(r *record) bool { return r.Session != nil && f.fresh(r.Session) })
 		}
 		if errors.Is(err, fleet.ErrUnavailable) {
 			return nil, fmt.Errorf("profile %s: the local copy of the session is missing or expired, and the %w; with shared.fallback: local this host renews on its own meanwhile", p.Name, err)
@@ -315,7 +315,7 @@ func shareRateLimit(ctx context.Context, fs *fleet.Store, org string) (context.C
 func (m *manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64) {
 	rec, err := load(fc.st, fc.key, fc.p)
 	if err != nil || checkBound(fc.prov, fc.p, rec) != nil {
-		rec = &Record{}
+		rec = &record{}
 	}
 	if rec.Session != nil && rec.Session.Token == s.Token && !s.LastUsed.After(rec.Session.LastUsed) && rec.Fence >= fence {
 		return
@@ -344,7 +344,7 @@ func (m *manager) sharedTouch(ctx context.Context, prov providers.Provider, p *c
 	if err != nil || p.Shared.Consumer() {
 		return
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		return
 	}
@@ -413,7 +413,7 @@ func (m *manager) loginShared(ctx context.Context, o sharedLoginOpts) (*provider
 			return nil, fmt.Errorf("logged in, but could not store the secret in the fleet store: %w", err)
 		}
 	}
-	rec := &Record{Origin: o.org, Account: p.Username, Mode: mode(o.prov, p), Session: s, Fence: l.Fence}
+	rec := &record{Origin: o.org, Account: p.Username, Mode: mode(o.prov, p), Session: s, Fence: l.Fence}
 	if o.save {
 		rec.Secret = o.secret
 	}
@@ -456,7 +456,7 @@ func (m *manager) PutSharedSecret(ctx context.Context, p *config.Profile, secret
 	if err != nil {
 		return err
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		return err
 	}
@@ -519,7 +519,7 @@ func (m *manager) SharedStatus(ctx context.Context, p *config.Profile) (*SharedS
 		out.Err = err.Error()
 		return out, nil
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		out.Err = err.Error()
 		return out, nil

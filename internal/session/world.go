@@ -103,12 +103,12 @@ func (s *Service) loadConfig() (*config.Config, error) {
 	return c, nil
 }
 
-// HTTP is the client for sesame's own requests.
-func (s *Service) HTTP() (*transport.Client, error) {
+// httpClient is the client for sesame's own requests.
+func (s *Service) httpClient() (*transport.Client, error) {
 	if s.http != nil {
 		return s.http, nil
 	}
-	o := transport.Options{Timeout: s.Timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep, Waits: s.d.ErrOut}
+	o := transport.Options{Timeout: s.timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep, Waits: s.d.ErrOut}
 	if s.d.Flags.Debug || s.d.Getenv("SESAME_DEBUG") == "1" {
 		o.Debug = s.d.ErrOut
 	}
@@ -129,9 +129,9 @@ func (s *Service) Scrub(msg string) string {
 	return s.http.Secrets().String(msg)
 }
 
-// Timeout is --timeout when given, else SESAME_TIMEOUT or the config
+// timeout is --timeout when given, else SESAME_TIMEOUT or the config
 // file's (config.Setting resolves env over file over default).
-func (s *Service) Timeout() time.Duration {
+func (s *Service) timeout() time.Duration {
 	f := s.d.Flags
 	if f.Changed != nil && f.Changed("timeout") {
 		return f.Timeout
@@ -156,13 +156,13 @@ func (s *Service) CAFile() string {
 	return ""
 }
 
-// Store opens (once per kind) the store a profile uses.
-func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
-	return s.OpenStore(s.StoreChoice(p).Kind)
+// store opens (once per kind) the store a profile uses.
+func (s *Service) store(p *config.Profile) (credstore.Store, error) {
+	return s.openStore(s.StoreChoice(p).Kind)
 }
 
-// OpenStore opens a store of a kind (auto: the keychain, else files).
-func (s *Service) OpenStore(kind string) (credstore.Store, error) {
+// openStore opens a store of a kind (auto: the keychain, else files).
+func (s *Service) openStore(kind string) (credstore.Store, error) {
 	if st, ok := s.stores[kind]; ok {
 		return st, nil
 	}
@@ -217,7 +217,7 @@ func (s *Service) sessions() (*manager, error) {
 		return nil, err
 	}
 	s.mgr = &manager{
-		Store: s.Store,
+		Store: s.store,
 		// Each config file has its own items, even for one profile name.
 		Key: func(p *config.Profile, st credstore.Store) string {
 			c, err := s.Config()
@@ -237,20 +237,20 @@ func (s *Service) sessions() (*manager, error) {
 		},
 		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
 		// timeout each.
-		LockWait:     2 * 4 * s.Timeout(),
-		LoginTimeout: s.Timeout(),
+		LockWait:     2 * 4 * s.timeout(),
+		LoginTimeout: s.timeout(),
 		Provider:     s.Provider,
 		Env: func() (*providers.Env, error) {
-			c, err := s.HTTP()
+			c, err := s.httpClient()
 			if err != nil {
 				return nil, err
 			}
 			return &providers.Env{HTTP: c, Now: s.d.Now}, nil
 		},
-		Windows: s.WindowsOf,
+		Windows: s.windowsOf,
 		LockDir: filepath.Join(dir, "locks"),
 		Now:     s.d.Now,
-		Fleet:   s.FleetStore,
+		Fleet:   s.fleetStore,
 		Warn:    s.d.ErrOut,
 	}
 	return s.mgr, nil
