@@ -1,6 +1,6 @@
 // Package authproxy is the one place that attaches a vendor credential to a
-// request (SPEC §5). `sesame curl`, `sesame api` and `sesame proxy` all send
-// through it; curl, Python, R and every other client only ever hold the
+// request (SPEC §5). `sesame curl`, `sesame api`, `sesame proxy` and
+// `status --check` all send through it; curl, Python, R and every other client only ever hold the
 // proxy's own per-run token, which is worthless anywhere but on this
 // machine's loopback while the proxy runs.
 //
@@ -23,6 +23,14 @@
 // vendor's Set-Cookie or session header back to the client, answer with
 // CORS headers, log a header value, a query string or a body, or renew in
 // a loop.
+//
+// authproxy sits below session, not above it: it never imports session.
+// It declares the Sessions interface it needs (a usable session, and a
+// replacement for one the vendor refused, told which call was refused);
+// session.Service.Proxy implements it over its session manager and fills
+// in provider, HTTP client, windows, clock and rate budget, so that a
+// command asks for a proxy with one call and never assembles one. Session
+// owning the proxy keeps one arrow: cmd → session → authproxy.
 package authproxy
 
 import (

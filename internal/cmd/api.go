@@ -175,9 +175,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	if prov, err := app.Service().Provider(p.Provider); err == nil {
-		opts.answerError = prov.Info().AnswerError
-	}
+	opts.answerError = app.Service().ProviderInfo(p.Provider).AnswerError
 	pageSize := 0
 	if opts.Paginate {
 		q := u.Query()

@@ -85,12 +85,12 @@ func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
 	defer resp.Body.Close()
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, checkPeek))
 	where := showOrigin(u.String()) + u.EscapedPath()
-	prov, err := a.Service().Provider(p.Provider)
+	authErr, err := a.Service().IsAuthError(p, resp.StatusCode, resp.Header, peek)
 	if err != nil {
 		return checkResult{checkError, err}
 	}
 	switch code := resp.StatusCode; {
-	case prov.IsAuthError(code, resp.Header, peek) || code == http.StatusUnauthorized || code == http.StatusForbidden:
+	case authErr || code == http.StatusUnauthorized || code == http.StatusForbidden:
 		// Forward has already renewed once and sent the call again: the
 		// vendor still says no.
 		return checkResult{checkRefused, fmt.Errorf("HTTP %d from %s after a renewal: the vendor refuses this session; log in again: sesame login %s -p %s", code, where, p.Provider, p.Name)}

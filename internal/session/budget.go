@@ -53,7 +53,7 @@ func (s *Service) budget(p *config.Profile) *ratelimit.Budget {
 		return b
 	}
 	var d *ratelimit.Dialect
-	if prov, err := s.Provider(p.Provider); err == nil {
+	if prov, err := s.provider(p.Provider); err == nil {
 		d = prov.Info().RateLimit
 	}
 	st, fallback := s.budgetStore(p)

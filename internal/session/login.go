@@ -61,7 +61,7 @@ type LoginResult struct {
 // a login. A provider whose login teaches the profile a setting
 // (providers.Adopter) changes it before it is saved.
 func (s *Service) Login(ctx context.Context, r LoginRequest) (*LoginResult, error) {
-	prov, err := s.Provider(r.Provider)
+	prov, err := s.provider(r.Provider)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (s *Service) LoginCommands() []LoginCommand {
 
 // LoginCommand is the login command of the provider called name.
 func (s *Service) LoginCommand(name string) (LoginCommand, error) {
-	prov, err := s.Provider(name)
+	prov, err := s.provider(name)
 	if err != nil {
 		return LoginCommand{}, err
 	}

@@ -18,7 +18,7 @@ import (
 // Sessions interface it needs and never imports session; the Service
 // implements it over its manager and hands it in.
 func (s *Service) Proxy(p *config.Profile, o authproxy.Options) (*authproxy.Proxy, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -38,8 +39,8 @@ type Service struct {
 // Config loads the config file (once).
 func (s *Service) Config() (*config.Config, error) { return s.loadConfig() }
 
-// Provider looks a provider up by name (exit 2 when there is none).
-func (s *Service) Provider(name string) (providers.Provider, error) { return s.reg.Get(name) }
+// provider looks a provider up by name (exit 2 when there is none).
+func (s *Service) provider(name string) (providers.Provider, error) { return s.reg.Get(name) }
 
 // Live is a profile with a usable session, and what handing it out needs.
 type Live struct {
@@ -112,7 +113,7 @@ func (s *Service) windowsOf(p *config.Profile) providers.Windows {
 // Live hands out a usable session for p, renewing it when it must (see
 // manager.Get for the exit codes).
 func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) (*Live, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ type Status struct {
 
 // Status reads p's record without renewing or touching it.
 func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +183,7 @@ func (s *Service) Logout(p *config.Profile) error {
 // windows; zero when unknown. Every "valid until" sesame prints comes from
 // here, Live.ValidUntil or Status.
 func (s *Service) validUntil(p *config.Profile, sess *providers.Session) time.Time {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return time.Time{}
 	}
@@ -243,4 +244,15 @@ func (s *Service) KeepWarm(ctx context.Context, p *config.Profile, ahead time.Du
 		return false, time.Time{}, err
 	}
 	return sess.Token != before, s.validUntil(p, sess), nil
+}
+
+// IsAuthError reports whether an answer (status, header, the start of
+// its body) to a request of p's means the vendor ended the session
+// (status --check's verdict after the proxy's one renewal).
+func (s *Service) IsAuthError(p *config.Profile, status int, h http.Header, body []byte) (bool, error) {
+	prov, err := s.provider(p.Provider)
+	if err != nil {
+		return false, err
+	}
+	return prov.IsAuthError(status, h, body), nil
 }

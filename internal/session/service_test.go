@@ -89,7 +89,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	if _, err := svc.Live(ctx, p, GetOptions{}); clierr.Code(err) != clierr.NoSession {
 		t.Errorf("Live after Logout: %v", err)
 	}
-	if _, err := svc.Provider("nope"); clierr.Code(err) != clierr.Usage {
+	if _, err := svc.provider("nope"); clierr.Code(err) != clierr.Usage {
 		t.Errorf("Provider(nope): %v", err)
 	}
 }

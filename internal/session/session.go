@@ -1,11 +1,29 @@
-// Package session is the only door to a credential. Its Service (service.go,
-// built lazily by New in world.go: config, stores, HTTP client, manager)
-// resolves the profile a command names, hands out live sessions, logs in
-// and out, and reports status; policy.go holds the one store-choice table
-// and the expiry windows. The manager loads the stored record, checks
-// expiry, takes the per-profile lock, renews with the saved secret, and
-// saves the result; shared profiles go through the fleet store. Commands
-// ask the Service and never talk to a provider or a store themselves.
+// Package session is the only door to a credential. Data flows one way:
+//
+//	cmd → session → {providers, credstore, transport, fleet, ratelimit, authproxy}
+//
+// Commands hold a *Service (service.go, built lazily by New in world.go:
+// config, stores, HTTP client, manager) and speak to it in its own types:
+// Resolve picks a profile; Live hands out a usable session with its
+// provider, origin and windows resolved once (Live.Headers, BaseURL,
+// ValidUntil); Login (login.go) merges the flags into the profile, checks
+// the store, logs in and saves the config; Logout/Forget, Status, the
+// fleet's LogoutFleet, PutSharedSecret, SharedStatus, KeepWarm and
+// SaveFleetItem; and Proxy (proxy.go) builds the authenticating proxy.
+// Nothing is re-exported from the packages below as an alias: a command
+// imports no provider, store or transport, and never holds the manager or
+// a saved secret.
+//
+// session owns authproxy, not the other way: authproxy declares the small
+// Sessions interface it needs (Get, Renew with the call that was refused)
+// and never imports session; Service.Proxy fills in provider, sessions,
+// HTTP client, windows, clock and rate budget once and hands them in.
+//
+// Behind the Service, the unexported manager loads the stored record,
+// checks expiry, takes the per-profile lock, renews with the saved secret,
+// and saves the result; shared profiles go through the fleet store
+// (shared.go); policy.go holds the one store-choice table and the expiry
+// windows.
 //
 // Many sesame processes renewing the same profile at once make one login
 // between them: the renewal happens under a lock file per profile (go-internal

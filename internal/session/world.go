@@ -239,7 +239,7 @@ func (s *Service) sessions() (*manager, error) {
 		// timeout each.
 		LockWait:     2 * 4 * s.timeout(),
 		LoginTimeout: s.timeout(),
-		Provider:     s.Provider,
+		Provider:     s.provider,
 		Env: func() (*providers.Env, error) {
 			c, err := s.httpClient()
 			if err != nil {
@@ -270,7 +270,7 @@ type Keychain struct {
 // ProviderInfo is what the provider called name says about itself; empty
 // for a name no provider has.
 func (s *Service) ProviderInfo(name string) providers.Info {
-	if prov, err := s.Provider(name); err == nil {
+	if prov, err := s.provider(name); err == nil {
 		return prov.Info()
 	}
 	return providers.Info{}
@@ -287,7 +287,7 @@ func (s *Service) ModeText(p *config.Profile) string {
 
 // BaseURL is p's API base.
 func (s *Service) BaseURL(p *config.Profile) (string, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return "", err
 	}
