@@ -32,7 +32,7 @@ func TestChooseStore(t *testing.T) {
 func TestWindowsForDefaults(t *testing.T) {
 	t.Parallel()
 	w := windowsFor(nil, nil)
-	if w.Idle != DefaultIdle || w.TTL != DefaultTTL {
+	if w.Idle != defaultIdle || w.TTL != defaultTTL {
 		t.Fatalf("%+v", w)
 	}
 }
