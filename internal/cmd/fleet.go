@@ -144,7 +144,7 @@ $SESAME_SECRET, or a prompt on a terminal. The current session is kept.`,
 // provider's Info.KeepWarmAhead, else two minutes (AMS ends on inactivity,
 // which the once-a-minute touch of each round prevents).
 func keepWarmAhead(app *App, provider string) time.Duration {
-	if d := app.Service().ProviderInfo(provider).KeepWarmAhead; d > 0 {
+	if d := app.Service().Traits(provider).KeepWarmAhead; d > 0 {
 		return d
 	}
 	return 2 * time.Minute

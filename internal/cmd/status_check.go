@@ -49,7 +49,7 @@ const checkPeek = 64 << 10
 // second try of a saved secret the vendor has refused (the session layer
 // fails that at once).
 func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
-	info := a.Service().ProviderInfo(p.Provider)
+	info := a.Service().Traits(p.Provider)
 	if info.Check == nil {
 		return checkResult{checkError, fmt.Errorf("provider %s names no check call", p.Provider)}
 	}

@@ -267,20 +267,53 @@ type Keychain struct {
 	Reason string
 }
 
-// ProviderInfo is what the provider called name says about itself; empty
-// for a name no provider has.
-func (s *Service) ProviderInfo(name string) providers.Info {
-	if prov, err := s.provider(name); err == nil {
-		return prov.Info()
+// Traits are what commands read of a provider's own declaration
+// (providers.Info), in session's words.
+type Traits struct {
+	// Paginates: list answers page by PageNumber (api --paginate).
+	Paginates bool
+	// KeepWarmAhead is how long before a session's end fleet keep-warm
+	// renews it; 0 for the command's default.
+	KeepWarmAhead time.Duration
+	// AnswerError reads a vendor failure inside a 2xx answer ("" when
+	// there is none); nil when the vendor has none.
+	AnswerError func(status int, body []byte) string
+	// Check is the cheap authenticated call status --check makes; nil
+	// when the provider names none.
+	Check func(p *config.Profile) CheckCall
+}
+
+// CheckCall is one request: method, path under the API base, body.
+type CheckCall struct {
+	Method, Path string
+	Body         []byte
+}
+
+// Traits are what the provider called name declares; zero for a name no
+// provider has.
+func (s *Service) Traits(name string) Traits {
+	prov, err := s.provider(name)
+	if err != nil {
+		return Traits{}
 	}
-	return providers.Info{}
+	info := prov.Info()
+	t := Traits{Paginates: info.Paginates, KeepWarmAhead: info.KeepWarmAhead, AnswerError: info.AnswerError}
+	if check := info.Check; check != nil {
+		t.Check = func(p *config.Profile) CheckCall {
+			c := check(p)
+			return CheckCall{Method: c.Method, Path: c.Path, Body: c.Body}
+		}
+	}
+	return t
 }
 
 // ModeText is how status and login name p's mode: the provider's words
 // for it, else the mode.
 func (s *Service) ModeText(p *config.Profile) string {
-	if mt := s.ProviderInfo(p.Provider).ModeText; mt != nil {
-		return mt(p)
+	if prov, err := s.provider(p.Provider); err == nil {
+		if mt := prov.Info().ModeText; mt != nil {
+			return mt(p)
+		}
 	}
 	return p.Mode
 }
