@@ -1,6 +1,6 @@
 // Package authproxy is the one place that attaches a vendor credential to a
-// request (SPEC §5). `sesame curl`, `sesame api` and `sesame proxy` all send
-// through it; curl, Python, R and every other client only ever hold the
+// request (SPEC §5). `sesame curl`, `sesame api`, `sesame proxy` and
+// `status --check` all send through it; curl, Python, R and every other client only ever hold the
 // proxy's own per-run token, which is worthless anywhere but on this
 // machine's loopback while the proxy runs.
 //
@@ -23,6 +23,14 @@
 // vendor's Set-Cookie or session header back to the client, answer with
 // CORS headers, log a header value, a query string or a body, or renew in
 // a loop.
+//
+// authproxy sits below session, not above it: it never imports session.
+// It declares the Sessions interface it needs (a usable session, and a
+// replacement for one the vendor refused, told which call was refused);
+// session.Service.Proxy implements it over its session manager and fills
+// in provider, HTTP client, windows, clock and rate budget, so that a
+// command asks for a proxy with one call and never assembles one. Session
+// owning the proxy keeps one arrow: cmd → session → authproxy.
 package authproxy
 
 import (
@@ -51,7 +59,6 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/ratelimit"
-	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -82,11 +89,14 @@ const (
 )
 
 // Sessions is what the proxy needs from the session layer: a usable session
-// (renewed when it has expired) and a replacement for one the server
-// rejected. *session.Manager implements it.
+// (renewed when it has expired, unless noRenew) and a replacement for one
+// the server rejected. call is the request (method and path, no query)
+// whose answer ended the session, recorded with the rejection. The session
+// package implements it (session.Service.Proxy builds every Proxy sesame
+// runs); authproxy does not import session.
 type Sessions interface {
-	Get(ctx context.Context, p *config.Profile, opts session.GetOptions) (*providers.Session, error)
-	Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error)
+	Get(ctx context.Context, p *config.Profile, noRenew bool) (*providers.Session, error)
+	Renew(ctx context.Context, p *config.Profile, rejected, call string) (*providers.Session, error)
 }
 
 // Options configure a Proxy.
@@ -528,7 +538,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 	}
 	out := &url.URL{Scheme: p.origin.Scheme, Host: p.origin.Host, Path: clean, RawQuery: target.RawQuery}
 	// A session the vendor ends on this call is recorded with it (no query).
-	ctx = session.WithCall(ctx, method+" "+clean)
+	call := method + " " + clean
 	h := hdr.Clone()
 	if h == nil {
 		h = http.Header{}
@@ -605,7 +615,7 @@ func (p *Proxy) forward(ctx context.Context, method string, target *url.URL, hdr
 			return resp, st, nil
 		}
 		// The vendor says the session is over: renew once.
-		ns, err := p.renew(ctx, s)
+		ns, err := p.renew(ctx, s, call)
 		if err != nil {
 			resp.Body.Close()
 			return nil, st, err
@@ -691,7 +701,7 @@ func (p *Proxy) session(ctx context.Context, force bool) (*providers.Session, er
 	if err := p.backoff(now); err != nil {
 		return nil, err
 	}
-	s, err := p.o.Sessions.Get(ctx, p.o.Profile, session.GetOptions{NoRenew: p.o.NoRenew})
+	s, err := p.o.Sessions.Get(ctx, p.o.Profile, p.o.NoRenew)
 	if err != nil {
 		p.failed(now, err)
 		return nil, sessionErr(err)
@@ -701,7 +711,7 @@ func (p *Proxy) session(ctx context.Context, force bool) (*providers.Session, er
 }
 
 // renew replaces a session the vendor rejected.
-func (p *Proxy) renew(ctx context.Context, rejected *providers.Session) (*providers.Session, error) {
+func (p *Proxy) renew(ctx context.Context, rejected *providers.Session, call string) (*providers.Session, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.o.Now()
@@ -714,7 +724,7 @@ func (p *Proxy) renew(ctx context.Context, rejected *providers.Session) (*provid
 	if err := p.backoff(now); err != nil {
 		return nil, err
 	}
-	s, err := p.o.Sessions.Renew(ctx, p.o.Profile, rejected.Token)
+	s, err := p.o.Sessions.Renew(ctx, p.o.Profile, rejected.Token, call)
 	if err != nil {
 		p.failed(now, err)
 		return nil, sessionErr(err)

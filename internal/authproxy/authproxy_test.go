@@ -17,7 +17,6 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/registry"
-	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
@@ -31,11 +30,11 @@ func (f *fakeSessions) sess() *providers.Session {
 	return &providers.Session{Provider: "tdx", Token: "tok" + string(rune('0'+f.n.Load())), IssuedAt: time.Now()}
 }
 
-func (f *fakeSessions) Get(context.Context, *config.Profile, session.GetOptions) (*providers.Session, error) {
+func (f *fakeSessions) Get(context.Context, *config.Profile, bool) (*providers.Session, error) {
 	return f.sess(), nil
 }
 
-func (f *fakeSessions) Renew(context.Context, *config.Profile, string) (*providers.Session, error) {
+func (f *fakeSessions) Renew(context.Context, *config.Profile, string, string) (*providers.Session, error) {
 	f.renewals.Add(1)
 	if f.fail.Load() {
 		return nil, errors.New("wrong password")

@@ -94,7 +94,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := app.baseOf(p)
+	base, err := app.Service().BaseURL(p)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if !origin.Same(target, base) {
 		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), showOrigin(base))
 	}
-	if opts.Paginate && !app.providerInfo(p.Provider).Paginates {
+	if opts.Paginate && !app.Service().Traits(p.Provider).Paginates {
 		return usageErr("--paginate: %s does not page its answers (its searches take a result limit instead); only YourMembership's PageNumber is followed", p.Provider)
 	}
 	var query *jqQuery
@@ -175,9 +175,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	if prov, err := app.Service().Provider(p.Provider); err == nil {
-		opts.answerError = prov.Info().AnswerError
-	}
+	opts.answerError = app.Service().Traits(p.Provider).AnswerError
 	pageSize := 0
 	if opts.Paginate {
 		q := u.Query()

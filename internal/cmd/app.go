@@ -41,7 +41,7 @@ type App struct {
 
 	// Providers are the providers sesame knows; nil means the shipped
 	// ones. Tests plug in their own.
-	Providers *session.Registry
+	Providers session.Providers
 
 	svc *session.Service
 	// storeNotice holds auto's fall-back notice until a command succeeds:
@@ -79,14 +79,8 @@ func (a *App) flushStoreNotice(about string) {
 // Config loads the config file once.
 func (a *App) Config() (*config.Config, error) { return a.Service().Config() }
 
-// Sessions is the session manager.
-func (a *App) Sessions() (*session.Manager, error) { return a.Service().Sessions() }
-
 // storeKind is the store a profile uses (session.ChooseStore).
 func (a *App) storeKind(p *config.Profile) string { return a.Service().StoreChoice(p).Kind }
-
-// providers is the registry commands look providers up in.
-func (a *App) providers() *session.Registry { return a.Service().Registry() }
 
 // resolveProfile picks the profile a command acts on: a positional argument,
 // else --profile, else SESAME_PROFILE, else the only one.

@@ -127,7 +127,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		}
 	}
 	matches := func(p *config.Profile) bool {
-		base, err := app.baseOf(p)
+		base, err := app.Service().BaseURL(p)
 		if err != nil {
 			return false
 		}
@@ -149,7 +149,7 @@ func runCurl(ctx context.Context, app *App, argv []string) error {
 		fmt.Fprintf(app.IO.ErrOut, "sesame: no profile for this request (%v); running curl without credentials\n", firstLine(err.Error()))
 		return runCurlChild(app, curlRun{curl: curlPath, argv: a.Argv()})
 	}
-	base, err := app.baseOf(p)
+	base, err := app.Service().BaseURL(p)
 	if err != nil {
 		return err
 	}
@@ -304,14 +304,6 @@ func runCurlChild(app *App, r curlRun) error {
 		return clierr.New(clierr.Unexpected, "%v", ce.Err)
 	}
 	return err
-}
-
-func (a *App) baseOf(p *config.Profile) (string, error) {
-	prov, err := a.providers().Get(p.Provider)
-	if err != nil {
-		return "", err
-	}
-	return prov.BaseURL(p)
 }
 
 // exitOf turns a child's exit into a passThrough of its code.

@@ -179,15 +179,11 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 // rateLimitOf reports the rate-limit headers the profile's stored session
 // was issued with, or nil. The store is read, nothing is sent.
 func (a *App) rateLimitOf(p *config.Profile, now time.Time) *doctorRateLimit {
-	mgr, err := a.Sessions()
-	if err != nil {
+	st, err := a.Service().Status(p, now)
+	if err != nil || st.Session == nil || st.Session.RateLimit == nil {
 		return nil
 	}
-	rec, err := mgr.Load(p)
-	if err != nil || rec.Session == nil || rec.Session.RateLimit == nil {
-		return nil
-	}
-	rl := rec.Session.RateLimit
+	rl := st.Session.RateLimit
 	d := &doctorRateLimit{Limit: rl.Limit, Remaining: rl.Remaining, SeenAt: rl.SeenAt.UTC().Format(time.RFC3339)}
 	msg := fmt.Sprintf("%s of %s calls left", orQuestion(rl.Remaining), orQuestion(rl.Limit))
 	if !rl.Reset.IsZero() {
@@ -260,7 +256,7 @@ func checkSessionsDir(dir string) *doctorPath {
 	return d
 }
 
-func checkKeychain(p session.KeychainProbe) doctorKeychain {
+func checkKeychain(p session.Keychain) doctorKeychain {
 	k := doctorKeychain{Available: p.Available, TookMS: float64(p.Took.Microseconds()) / 1000}
 	if p.Available {
 		k.AutoUses = session.StoreKeyring
@@ -283,7 +279,7 @@ func roundTook(d time.Duration) time.Duration {
 // checkStore says which store new logins use and where that choice comes
 // from, in storeKind's order (a profile's own recorded store is shown on
 // its line).
-func checkStore(app *App, p session.KeychainProbe) doctorStore {
+func checkStore(app *App, p session.Keychain) doctorStore {
 	choice := app.Service().StoreChoice(nil)
 	s := doctorStore{Kind: choice.Kind, Source: choice.Source}
 	s.Uses = s.Kind

@@ -39,14 +39,11 @@ never from a flag.`,
 			if err := check(v); err != nil {
 				return err
 			}
-			st, err := app.Service().OpenStore(app.storeKind(nil))
+			store, err := app.Service().SaveFleetItem(name, v)
 			if err != nil {
 				return err
 			}
-			if err := st.Set(name, []byte(v)); err != nil {
-				return clierr.Wrap(clierr.Store, err)
-			}
-			fmt.Fprintf(app.IO.ErrOut, "Saved the %s in the %s store\n", what, st.Name())
+			fmt.Fprintf(app.IO.ErrOut, "Saved the %s in the %s store\n", what, store)
 			return nil
 		},
 	}
@@ -131,11 +128,7 @@ $SESAME_SECRET, or a prompt on a terminal. The current session is kept.`,
 			if err != nil {
 				return err
 			}
-			mgr, err := app.Sessions()
-			if err != nil {
-				return err
-			}
-			if err := mgr.PutSharedSecret(cmd.Context(), p, secret); err != nil {
+			if err := app.Service().PutSharedSecret(cmd.Context(), p, secret); err != nil {
 				return err
 			}
 			fmt.Fprintf(app.IO.ErrOut, "Saved the secret of profile %s in the fleet store %s\n", p.Name, session.RedactRedisURL(p.Shared.URL))
@@ -151,7 +144,7 @@ $SESAME_SECRET, or a prompt on a terminal. The current session is kept.`,
 // provider's Info.KeepWarmAhead, else two minutes (AMS ends on inactivity,
 // which the once-a-minute touch of each round prevents).
 func keepWarmAhead(app *App, provider string) time.Duration {
-	if d := app.providerInfo(provider).KeepWarmAhead; d > 0 {
+	if d := app.Service().Traits(provider).KeepWarmAhead; d > 0 {
 		return d
 	}
 	return 2 * time.Minute
@@ -202,10 +195,6 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 		}
 		profiles = append(profiles, p)
 	}
-	mgr, err := app.Sessions()
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for {
@@ -215,11 +204,7 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 			if ahead <= 0 {
 				ahead = keepWarmAhead(app, p.Provider)
 			}
-			before := ""
-			if rec, err := mgr.Load(p); err == nil && rec.Session != nil {
-				before = rec.Session.Token
-			}
-			s, err := mgr.Get(ctx, p, session.GetOptions{MinValid: ahead})
+			renewed, t, err := app.Service().KeepWarm(ctx, p, ahead)
 			if ctx.Err() != nil {
 				break
 			}
@@ -228,9 +213,9 @@ func runKeepWarm(ctx context.Context, app *App, o *keepWarmOptions, names []stri
 				fmt.Fprintf(app.IO.ErrOut, "sesame: keep-warm %s: %v\n", p.Name, err)
 				continue
 			}
-			if s.Token != before {
+			if renewed {
 				until := "no fixed end"
-				if t := app.Service().ValidUntil(p, s); !t.IsZero() {
+				if !t.IsZero() {
 					until = "valid until " + t.UTC().Format(time.RFC3339)
 				}
 				fmt.Fprintf(app.IO.ErrOut, "sesame: keep-warm: renewed %s (%s)\n", p.Name, until)
@@ -278,11 +263,7 @@ func sharedLines(ctx context.Context, app *App, p *config.Profile) []string {
 	if p.Shared == nil {
 		return nil
 	}
-	mgr, err := app.Sessions()
-	if err != nil {
-		return []string{"shared: " + err.Error()}
-	}
-	st, err := mgr.SharedStatus(ctx, p)
+	st, err := app.Service().SharedStatus(ctx, p)
 	if err != nil {
 		return []string{"shared: " + err.Error()}
 	}
@@ -328,11 +309,8 @@ type doctorFleet struct {
 
 func checkFleet(ctx context.Context, app *App, p *config.Profile) doctorFleet {
 	f := doctorFleet{Profile: p.Name}
-	mgr, err := app.Sessions()
-	if err == nil {
-		f.Shared, err = mgr.SharedStatus(ctx, p)
-	}
-	if err != nil {
+	var err error
+	if f.Shared, err = app.Service().SharedStatus(ctx, p); err != nil {
 		f.doctorCheck = doctorCheck{checkFail, err.Error()}
 		return f
 	}

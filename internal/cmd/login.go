@@ -49,8 +49,8 @@ The profile is named after the provider unless --profile says otherwise.`,
 		Example: `  sesame login tdx --url https://myschool.teamdynamix.com --username alice
   printf '%s' "$TDX_KEY" | sesame login tdx --admin --beid "$BEID" --url https://myschool.teamdynamix.com --key-stdin`,
 	}
-	for _, prov := range app.providers().All() {
-		cmd.AddCommand(newLoginProviderCmd(app, prov, nil))
+	for _, lc := range app.Service().LoginCommands() {
+		cmd.AddCommand(newLoginProviderCmd(app, lc, nil))
 	}
 	return cmd
 }
@@ -69,128 +69,42 @@ func addSecretFlags(cmd *cobra.Command, o *loginOptions) {
 }
 
 func runLogin(ctx context.Context, app *App, o *loginOptions) error {
-	prov, err := app.providers().Get(o.Provider)
-	if err != nil {
-		return err
-	}
-	c, err := app.Config()
-	if err != nil {
-		return err
-	}
-	name := app.Profile
-	if name == "" {
-		name = o.Provider
-	}
-	if err := config.ValidName(name); err != nil {
-		return err
-	}
-	p := &config.Profile{Name: name}
-	old, existed := c.Profiles[name]
-	if existed {
-		if old.Provider != o.Provider {
-			return usageErr("profile %s is a %s profile; choose another name with --profile, or remove it: sesame logout %s --forget", name, old.Provider, name)
-		}
-		cp := *old
-		p = &cp
-		p.Options = map[string]string{}
-		for k, v := range old.Options {
-			p.Options[k] = v
-		}
-	}
-	p.Provider = o.Provider
 	if err := checkNoUserInfo(o.URL); err != nil {
 		return err
 	}
-	if o.URL != "" {
-		p.URL = o.URL
-	}
-	if o.Mode != "" {
-		p.Mode = o.Mode
-	}
-	if p.Mode == "" {
-		p.Mode = prov.Modes()[0]
-	}
-	if o.Username != "" {
-		p.Username = o.Username
-	}
-	for k, v := range o.Options {
-		p.SetOption(k, v)
-	}
-	if o.Shared != "" {
-		p.Shared = &config.Shared{URL: o.Shared, Namespace: o.SharedNamespace, Role: config.RoleRenewer}
-	}
-	if p.URL == "" {
-		return usageErr("%s login needs --url", o.Provider)
-	}
-	if _, err := prov.BaseURL(p); err != nil {
-		return err
-	}
-
-	// The store is opened and read before the secret is asked for and the
-	// vendor contacted: a keychain that is not there must not cost a login.
-	kind := app.storeKind(nil)
-	st, err := app.Service().OpenStore(kind)
+	r, err := app.Service().Login(ctx, session.LoginRequest{
+		Provider: o.Provider, Profile: app.Profile,
+		URL: o.URL, Mode: o.Mode, Username: o.Username, Options: o.Options,
+		Shared: o.Shared, SharedNamespace: o.SharedNamespace,
+		NoSaveSecret: o.NoSaveSecret, SaveSecret: o.SaveSecret,
+		Secret: func(ctx context.Context, what string, p *config.Profile) (string, error) {
+			secret, err := readSecret(ctx, app, o, what, p)
+			if err != nil || o.JoinSecret == nil {
+				return secret, err
+			}
+			return o.JoinSecret(secret)
+		},
+		Contacting: func(p *config.Profile) func() {
+			return ui.StartSpinner(app.IO.ErrOut, app.IO.ErrTTY, "logging in to "+p.URL)
+		},
+	})
 	if err != nil {
 		return err
 	}
-	p.Store = st.Name()
-	mgr, err := app.Sessions()
-	if err != nil {
-		return err
-	}
-	if err := mgr.CheckStore(p); err != nil {
-		return err
-	}
-	secret, err := readSecret(ctx, app, o, prov.SecretName(p.Mode), p)
-	if err != nil {
-		return err
-	}
-	if o.JoinSecret != nil {
-		if secret, err = o.JoinSecret(secret); err != nil {
-			return err
-		}
-	}
-	stop := ui.StartSpinner(app.IO.ErrOut, app.IO.ErrTTY, "logging in to "+p.URL)
-	// --no-save-secret sticks to the profile: logging in again does not
-	// start saving the secret unless --save-secret asks for it.
-	noSave := o.NoSaveSecret || (existed && old.NoSaveSecret && !o.SaveSecret)
-	p.NoSaveSecret = noSave
-	// YM exchange tokens are single-use: saved, one would only be refused
-	// at the first renewal. Kept only when --save-secret says it can be reused.
-	singleUseNote, singleUse := prov.Info().SingleUse[p.Mode]
-	singleUse = singleUse && !o.SaveSecret
-	if singleUse {
-		noSave = true
-	}
-	s, err := app.Service().Login(ctx, p, secret, !noSave)
-	stop()
-	if err != nil {
-		return err
-	}
-	c.Profiles[name] = p
-	if err := c.Save(); err != nil {
-		return err
-	}
-	st2 := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
+	p := r.Profile
 	until := "until it is no longer used"
-	if t := app.Service().ValidUntil(p, s); !t.IsZero() {
-		until = "until " + ui.When(t, app.Now())
-	}
-	saved := "secret saved for renewal"
-	switch {
-	case singleUse:
-		saved = singleUseNote
-	case noSave:
-		saved = "secret not saved"
+	if !r.ValidUntil.IsZero() {
+		until = "until " + ui.When(r.ValidUntil, app.Now())
 	}
 	// The keychain fall-back notice, once per profile: when this profile
 	// starts keeping its credentials in files, not at every login.
-	if !existed || old.Store != p.Store {
-		app.flushStoreNotice("profile " + name + ": ")
+	if r.StoreChanged {
+		app.flushStoreNotice("profile " + p.Name + ": ")
 	}
 	app.storeNotice.Reset()
+	st := ui.NewStyles(app.IO.ErrOut, ui.Colour(app.IO.ErrTTY))
 	fmt.Fprintf(app.IO.ErrOut, "%s Logged in to %s as %s (profile %s, %s mode, store %s, %s); session valid %s\n",
-		st2.Good("✓"), redact.Text(p.URL), st2.Bold(redact.Text(displayUser(s, p))), name, profileModeText(app, p), p.Store, saved, until)
+		st.Good("✓"), redact.Text(p.URL), st.Bold(redact.Text(r.User)), p.Name, profileModeText(app, p), p.Store, r.Saved, until)
 	return nil
 }
 
@@ -205,16 +119,6 @@ func checkNoUserInfo(raw string) error {
 		return usageErr("--url must not carry a user name or password (user@ or user:password@ before the host): no flag takes a secret; give the user with --username and the secret at the prompt, on stdin (--password-stdin) or in SESAME_PASSWORD")
 	}
 	return nil
-}
-
-func displayUser(s *session.Session, p *config.Profile) string {
-	if s.User != "" {
-		return s.User
-	}
-	if p.Username != "" {
-		return p.Username
-	}
-	return "(unknown)"
 }
 
 // maxStdinSecret bounds a secret read from stdin.

@@ -20,9 +20,8 @@ var sharedLoginFlags = []string{"password-stdin", "key-stdin", "secret-stdin", "
 // Info: its flags, help and validation are the provider's; reading the
 // secret, the store and the messages are runLogin's.
 // A test's runF gets the options instead of a login.
-func newLoginProviderCmd(app *App, prov session.Provider, runF func(*loginOptions) error) *cobra.Command {
-	info := prov.Info().Login
-	o := &loginOptions{Provider: prov.Name()}
+func newLoginProviderCmd(app *App, info session.LoginCommand, runF func(*loginOptions) error) *cobra.Command {
+	o := &loginOptions{Provider: info.Provider}
 	strs := map[string]*string{}
 	bools := map[string]*bool{}
 	cmd := &cobra.Command{
@@ -32,21 +31,22 @@ func newLoginProviderCmd(app *App, prov session.Provider, runF func(*loginOption
 		Example: info.Example,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in := &session.LoginInput{Values: map[string]string{}, Set: map[string]bool{}, Getenv: app.Getenv}
+			values, set := map[string]string{}, map[string]bool{}
 			for name, v := range strs {
-				in.Values[name] = *v
+				values[name] = *v
 			}
 			for name, v := range bools {
-				in.Values[name] = strconv.FormatBool(*v)
+				values[name] = strconv.FormatBool(*v)
 			}
 			for _, name := range sharedLoginFlags {
-				in.Values[name] = cmd.Flags().Lookup(name).Value.String()
+				values[name] = cmd.Flags().Lookup(name).Value.String()
 			}
-			cmd.Flags().Visit(func(f *pflag.Flag) { in.Set[f.Name] = true })
+			cmd.Flags().Visit(func(f *pflag.Flag) { set[f.Name] = true })
+			var prof *config.Profile
 			if c, err := app.Config(); err == nil {
-				in.Profile = c.Profiles[profileName(app, prov.Name())]
+				prof = c.Profiles[profileName(app, info.Provider)]
 			}
-			req, err := info.Parse(in)
+			req, err := info.Parse(values, set, prof)
 			if err != nil {
 				return err
 			}
@@ -93,21 +93,5 @@ func profileName(app *App, provider string) string {
 	return provider
 }
 
-// providerInfo is what a provider says about itself; empty for a name no
-// provider has.
-func (app *App) providerInfo(name string) session.Info {
-	if prov, err := app.providers().Get(name); err == nil {
-		return prov.Info()
-	}
-	return session.Info{}
-}
-
 // profileModeText is how status and login name a profile's mode.
-func profileModeText(app *App, p *config.Profile) string {
-	if prov, err := app.providers().Get(p.Provider); err == nil {
-		if mt := prov.Info().ModeText; mt != nil {
-			return mt(p)
-		}
-	}
-	return p.Mode
-}
+func profileModeText(app *App, p *config.Profile) string { return app.Service().ModeText(p) }

@@ -87,10 +87,6 @@ func runLogout(ctx context.Context, app *App, opts *logoutOptions) error {
 			return usageErr("nothing removed")
 		}
 	}
-	mgr, err := app.Sessions()
-	if err != nil {
-		return err
-	}
 	var errs []error
 	for _, p := range targets {
 		if opts.Fleet && p.Shared != nil {
@@ -99,7 +95,7 @@ func runLogout(ctx context.Context, app *App, opts *logoutOptions) error {
 				continue
 			}
 		}
-		if err := mgr.Logout(p); err != nil {
+		if err := app.Service().Logout(p); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.Name, err))
 			continue
 		}
@@ -137,10 +133,5 @@ func logoutFleet(ctx context.Context, app *App, p *config.Profile) error {
 			return usageErr("not logged out (nothing removed)")
 		}
 	}
-	mgr, err := app.Sessions()
-	if err != nil {
-		return err
-	}
-	_, err = mgr.LogoutFleet(ctx, p)
-	return err
+	return app.Service().LogoutFleet(ctx, p)
 }

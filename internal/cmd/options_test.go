@@ -72,12 +72,12 @@ func TestLoginFlagsToOptions(t *testing.T) {
 	} {
 		t.Run(tc.provider+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			app := testApp(tc.env)
-			prov, err := app.providers().Get(tc.provider)
+			lc, err := app.Service().LoginCommand(tc.provider)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got *loginOptions
-			err = parse(t, newLoginProviderCmd(app, prov, func(o *loginOptions) error { got = o; return nil }), tc.args...)
+			err = parse(t, newLoginProviderCmd(app, lc, func(o *loginOptions) error { got = o; return nil }), tc.args...)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)
@@ -155,14 +155,14 @@ func TestEveryProviderHasALogin(t *testing.T) {
 	t.Parallel()
 	app := testApp(nil)
 	login := newLoginCmd(app)
-	for _, prov := range session.DefaultRegistry().All() {
-		c, _, err := login.Find([]string{prov.Name()})
-		if err != nil || c.Name() != prov.Name() {
-			t.Fatalf("login %s: %v", prov.Name(), err)
+	for _, lc := range session.New(session.Deps{}).LoginCommands() {
+		c, _, err := login.Find([]string{lc.Provider})
+		if err != nil || c.Name() != lc.Provider {
+			t.Fatalf("login %s: %v", lc.Provider, err)
 		}
-		for _, f := range prov.Info().Login.Flags {
+		for _, f := range lc.Flags {
 			if c.Flags().Lookup(f.Name) == nil {
-				t.Errorf("login %s lacks --%s", prov.Name(), f.Name)
+				t.Errorf("login %s lacks --%s", lc.Provider, f.Name)
 			}
 		}
 	}

@@ -143,11 +143,7 @@ the question, and scripts (no terminal) are not asked.`,
 			if !yes && !app.confirm(fmt.Sprintf("Remove profile %s (%s, %s), its session and saved secret?", p.Name, p.Provider, p.URL)) {
 				return usageErr("not removed")
 			}
-			mgr, err := app.Sessions()
-			if err != nil {
-				return err
-			}
-			if err := mgr.Logout(p); err != nil {
+			if err := app.Service().Forget(p); err != nil {
 				return fmt.Errorf("%s: %w", p.Name, err)
 			}
 			delete(c.Profiles, p.Name)

@@ -118,24 +118,10 @@ func (l *liveProxy) Close() {
 	}
 }
 
-// newAuthProxy builds the proxy of profile p with the app's session layer
-// and transport.
+// newAuthProxy builds the proxy of profile p: the session Service fills in
+// everything behind the credential (Service.Proxy).
 func (a *App) newAuthProxy(p *config.Profile, o authproxy.Options) (*authproxy.Proxy, error) {
-	prov, err := a.providers().Get(p.Provider)
-	if err != nil {
-		return nil, err
-	}
-	mgr, err := a.Sessions()
-	if err != nil {
-		return nil, err
-	}
-	hc, err := a.Service().HTTP()
-	if err != nil {
-		return nil, err
-	}
-	o.Profile, o.Provider, o.Sessions, o.HTTP, o.Windows, o.Now = p, prov, mgr, hc, a.Service().WindowsOf(p), a.Now
-	o.Budget, o.Waits = a.Service().Budget(p), a.IO.ErrOut
-	return authproxy.New(o)
+	return a.Service().Proxy(p, o)
 }
 
 // startProxy checks the session, then serves the proxy on a loopback

@@ -1,9 +1,12 @@
 // Package cmd is sesame's command line: one file per command, holding its
 // flags, arguments and output. Commands reach a credential only through
-// internal/session (the Service that App builds) and send authenticated
-// requests only through internal/authproxy; they never import a provider,
-// a credential store or the transport. `login <provider>` is built from
-// each provider's Info, so no command names a vendor.
+// the session Service that App builds (Live, Login, Logout, Status, Proxy
+// and the fleet's few calls) and never hold its manager, a provider, a
+// credential store or the transport: they import none of those packages
+// (docs/layout.md). An authenticated request goes through the
+// authproxy.Proxy that Service.Proxy builds. `login <provider>` is built
+// from the session.LoginCommand of each provider, so no command names a
+// vendor.
 package cmd
 
 import (

@@ -83,8 +83,8 @@ func printSandbox(w io.Writer, served []sandbox.Served) {
 // sandbox serves the shipped providers, so it asks the default registry.
 func loginLine(vendor string, a sandbox.Account, url string) string {
 	flags := []string{"--username", a.User, "--password-stdin"}
-	if prov, err := session.DefaultRegistry().Get(vendor); err == nil && prov.Info().AccountFlags != nil {
-		flags = prov.Info().AccountFlags(a.Mode, a.User)
+	if f := session.AccountFlags(vendor, a.Mode, a.User); f != nil {
+		flags = f
 	}
 	quoted := make([]string, len(flags))
 	for i, f := range flags {

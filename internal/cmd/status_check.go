@@ -49,7 +49,7 @@ const checkPeek = 64 << 10
 // second try of a saved secret the vendor has refused (the session layer
 // fails that at once).
 func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
-	info := a.providerInfo(p.Provider)
+	info := a.Service().Traits(p.Provider)
 	if info.Check == nil {
 		return checkResult{checkError, fmt.Errorf("provider %s names no check call", p.Provider)}
 	}
@@ -58,7 +58,7 @@ func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
 		return checkResult{checkNone, fmt.Errorf("no session; log in: sesame login %s -p %s", p.Provider, p.Name)}
 	}
 	call := info.Check(p)
-	base, err := a.baseOf(p)
+	base, err := a.Service().BaseURL(p)
 	if err != nil {
 		return checkResult{checkError, err}
 	}
@@ -85,12 +85,12 @@ func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
 	defer resp.Body.Close()
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, checkPeek))
 	where := showOrigin(u.String()) + u.EscapedPath()
-	prov, err := a.providers().Get(p.Provider)
+	authErr, err := a.Service().IsAuthError(p, resp.StatusCode, resp.Header, peek)
 	if err != nil {
 		return checkResult{checkError, err}
 	}
 	switch code := resp.StatusCode; {
-	case prov.IsAuthError(code, resp.Header, peek) || code == http.StatusUnauthorized || code == http.StatusForbidden:
+	case authErr || code == http.StatusUnauthorized || code == http.StatusForbidden:
 		// Forward has already renewed once and sent the call again: the
 		// vendor still says no.
 		return checkResult{checkRefused, fmt.Errorf("HTTP %d from %s after a renewal: the vendor refuses this session; log in again: sesame login %s -p %s", code, where, p.Provider, p.Name)}

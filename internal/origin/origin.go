@@ -19,7 +19,7 @@ var defaultPorts = map[string]string{"https": "443", "http": "80"}
 // explicit (443 for https, 80 for http) and an IPv6 host in brackets. It is
 // "" when raw is not an absolute URL with a host.
 //
-// The form is stored in session records (session.Record.Origin), so it must
+// The form is stored in session records (the session package's record.Origin), so it must
 // not change.
 func Of(raw string) string {
 	u, err := url.Parse(raw)

@@ -39,21 +39,21 @@ func (s *Service) budgetStore(p *config.Profile) (ratelimit.Store, ratelimit.Sto
 		local = &ratelimit.File{Path: path}
 	}
 	if p.Shared != nil && p.Shared.URL != "" {
-		if fs, err := s.FleetStore(p); err == nil {
+		if fs, err := s.fleetStore(p); err == nil {
 			return fs.Budget(p.Name), local
 		}
 	}
 	return local, nil
 }
 
-// Budget is p's rate-limit budget (one per profile per Service: the
+// budget is p's rate-limit budget (one per profile per Service: the
 // proxy's concurrent clients share it).
-func (s *Service) Budget(p *config.Profile) *ratelimit.Budget {
+func (s *Service) budget(p *config.Profile) *ratelimit.Budget {
 	if b, ok := s.budgets[p.Name]; ok {
 		return b
 	}
 	var d *ratelimit.Dialect
-	if prov, err := s.Provider(p.Provider); err == nil {
+	if prov, err := s.provider(p.Provider); err == nil {
 		d = prov.Info().RateLimit
 	}
 	st, fallback := s.budgetStore(p)
@@ -69,13 +69,26 @@ func (s *Service) Budget(p *config.Profile) *ratelimit.Budget {
 	return b
 }
 
+// RateBudget is one known rate-limit budget of a profile: what is left of
+// a method's calls, when its window resets, and until when the vendor
+// refuses it (zero when it does not).
+type RateBudget struct {
+	Method           string
+	Limit, Remaining int
+	Reset, Blocked   time.Time
+}
+
 // Budgets are p's known budgets whose window has not ended at now, for
 // status and doctor; none when nothing was recorded.
-func (s *Service) Budgets(ctx context.Context, p *config.Profile, now time.Time) []ratelimit.Known {
+func (s *Service) Budgets(ctx context.Context, p *config.Profile, now time.Time) []RateBudget {
 	st, fallback := s.budgetStore(p)
 	l, err := ratelimit.List(ctx, st, now)
 	if err != nil && fallback != nil {
 		l, _ = ratelimit.List(ctx, fallback, now)
 	}
-	return l
+	var out []RateBudget
+	for _, k := range l {
+		out = append(out, RateBudget{Method: k.Method, Limit: k.Limit, Remaining: k.Remaining, Reset: k.Reset, Blocked: k.Blocked})
+	}
+	return out
 }

@@ -7,20 +7,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/clierr"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
 
-// FleetStore opens (once per URL and namespace) a shared profile's fleet
+// fleetStore opens (once per URL and namespace) a shared profile's fleet
 // store. The Redis password and the fleet key come from the environment or
 // this host's credential store, never from a flag or the config file.
-func (s *Service) FleetStore(p *config.Profile) (*fleet.Store, error) {
+func (s *Service) fleetStore(p *config.Profile) (*fleet.Store, error) {
 	id := p.Shared.URL + "\x00" + p.Shared.Namespace
 	if fs, ok := s.fleets[id]; ok {
 		return fs, nil
 	}
-	key, err := fleet.ParseKey(s.FleetCredential("SESAME_FLEET_KEY", FleetKeyItem(p.Shared.Namespace)))
+	key, err := fleet.ParseKey(s.fleetCredential("SESAME_FLEET_KEY", FleetKeyItem(p.Shared.Namespace)))
 	if err != nil {
 		return nil, fmt.Errorf("profile %s is shared: %w (or save it on this host: sesame fleet set-key)", p.Name, err)
 	}
@@ -31,7 +32,7 @@ func (s *Service) FleetStore(p *config.Profile) (*fleet.Store, error) {
 	fs, err := fleet.Open(fleet.Options{
 		URL:       p.Shared.URL,
 		Namespace: p.Shared.Namespace,
-		Password:  s.FleetCredential("SESAME_REDIS_PASSWORD", RedisPasswordItem(p.Shared.URL)),
+		Password:  s.fleetCredential("SESAME_REDIS_PASSWORD", RedisPasswordItem(p.Shared.URL)),
 		CAFile:    s.CAFile(),
 		Key:       key,
 		Timeout:   timeout,
@@ -84,13 +85,13 @@ func itemSafe(s string) string {
 	}, s)
 }
 
-// FleetCredential is env's value, else the item saved in this host's
+// fleetCredential is env's value, else the item saved in this host's
 // credential store by fleet set-key / set-redis-password, else "".
-func (s *Service) FleetCredential(env, item string) string {
+func (s *Service) fleetCredential(env, item string) string {
 	if v := s.d.Getenv(env); v != "" {
 		return v
 	}
-	st, err := s.OpenStore(s.StoreChoice(nil).Kind)
+	st, err := s.openStore(s.StoreChoice(nil).Kind)
 	if err != nil {
 		return ""
 	}
@@ -120,3 +121,17 @@ func FleetConsumerRules(ns string) []string { return fleet.ConsumerRules(ns) }
 
 // FleetRenewerRules: see FleetConsumerRules.
 func FleetRenewerRules(ns string) []string { return fleet.RenewerRules(ns) }
+
+// SaveFleetItem keeps value (a fleet key, a Redis password) as item in the
+// store a new login would use (fleet set-key, fleet set-password), and
+// names that store.
+func (s *Service) SaveFleetItem(item, value string) (store string, err error) {
+	st, err := s.openStore(s.StoreChoice(nil).Kind)
+	if err != nil {
+		return "", err
+	}
+	if err := st.Set(item, []byte(value)); err != nil {
+		return "", clierr.Wrap(clierr.Store, err)
+	}
+	return st.Name(), nil
+}

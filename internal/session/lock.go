@@ -31,7 +31,7 @@ type holder struct {
 // released if its holder dies). While another process holds it, lock waits
 // up to LockWait, and returns early when ctx is cancelled (Ctrl-C: exit
 // 130); giving up is an exit-6 error that names the profile and the holder.
-func (m *Manager) lock(ctx context.Context, p *config.Profile, key string) (func(), error) {
+func (m *manager) lock(ctx context.Context, p *config.Profile, key string) (func(), error) {
 	if err := os.MkdirAll(m.LockDir, 0o700); err != nil {
 		return nil, clierr.New(clierr.Store, "creating lock folder: %w", err)
 	}
@@ -75,7 +75,7 @@ func (m *Manager) lock(ctx context.Context, p *config.Profile, key string) (func
 	}
 	wait := m.LockWait
 	if wait <= 0 {
-		wait = DefaultLockWait
+		wait = defaultLockWait
 	}
 	bound := time.NewTimer(wait)
 	defer bound.Stop()

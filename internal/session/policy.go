@@ -43,17 +43,17 @@ func ChooseStore(flag, env, recorded, file string) StoreChoice {
 // Default renewal windows, for vendors that do not say when a session
 // ends; session_idle and session_ttl (globally or per profile) change them.
 const (
-	DefaultIdle = 20 * time.Minute // AMS v2: renewed when unused this long
-	DefaultTTL  = 14 * time.Minute // YM: renewed when this old
+	defaultIdle = 20 * time.Minute // AMS v2: renewed when unused this long
+	defaultTTL  = 14 * time.Minute // YM: renewed when this old
 )
 
-// WindowsFor are the renewal windows of p under c (nil c: the defaults).
-func WindowsFor(c *config.Config, p *config.Profile) providers.Windows {
+// windowsFor are the renewal windows of p under c (nil c: the defaults).
+func windowsFor(c *config.Config, p *config.Profile) providers.Windows {
 	if c == nil {
-		return providers.Windows{Idle: DefaultIdle, TTL: DefaultTTL}
+		return providers.Windows{Idle: defaultIdle, TTL: defaultTTL}
 	}
 	return providers.Windows{
-		Idle: c.Duration(p, "session_idle", DefaultIdle),
-		TTL:  c.Duration(p, "session_ttl", DefaultTTL),
+		Idle: c.Duration(p, "session_idle", defaultIdle),
+		TTL:  c.Duration(p, "session_ttl", defaultTTL),
 	}
 }

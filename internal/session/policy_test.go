@@ -31,8 +31,8 @@ func TestChooseStore(t *testing.T) {
 
 func TestWindowsForDefaults(t *testing.T) {
 	t.Parallel()
-	w := WindowsFor(nil, nil)
-	if w.Idle != DefaultIdle || w.TTL != DefaultTTL {
+	w := windowsFor(nil, nil)
+	if w.Idle != defaultIdle || w.TTL != defaultTTL {
 		t.Fatalf("%+v", w)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Raw field names, as Record.Raw lists them.
+// Raw field names, as record.Raw lists them.
 const (
 	rawSecret       = "secret"
 	rawToken        = "session.token"
@@ -22,7 +22,7 @@ const (
 // marshal is the record as the store keeps it: every string that is not
 // UTF-8 (a vendor's session cookie, a Latin-1 password from stdin) is
 // stored as base64 and named in Raw, so that it comes back byte for byte.
-func marshal(rec *Record) ([]byte, error) {
+func marshal(rec *record) ([]byte, error) {
 	c := *rec
 	c.Raw = nil
 	enc := func(name string, s *string) {
@@ -54,7 +54,7 @@ func marshal(rec *Record) ([]byte, error) {
 }
 
 // decodeRaw undoes marshal's base64 for the fields Raw names.
-func (r *Record) decodeRaw() error {
+func (r *record) decodeRaw() error {
 	for _, name := range r.Raw {
 		var get func() string
 		var set func(string)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/fleet"
 	"github.com/sesame-cli/sesame/internal/providers"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/ratelimit"
 	"github.com/sesame-cli/sesame/internal/transport"
 )
@@ -18,16 +20,17 @@ import (
 // the profile a command names, chooses its store (ChooseStore), hands out
 // a live session (renewing it under the per-profile lock), logs in and out,
 // and reports a profile's state for status and doctor. Its parts (config,
-// stores, HTTP client, Manager) are built on first use.
+// stores, HTTP client, manager) are built on first use.
 //
 // Commands built on Service name no provider, store or transport: what
 // they need of a provider comes through Live and the provider's Info.
 type Service struct {
 	d      Deps
+	reg    *registry.Registry
 	cfg    *config.Config
 	http   *transport.Client
 	stores map[string]credstore.Store
-	mgr    *Manager
+	mgr    *manager
 	fleets map[string]*fleet.Store
 	// budgets are the profiles' rate-limit budgets (budget.go).
 	budgets map[string]*ratelimit.Budget
@@ -36,8 +39,8 @@ type Service struct {
 // Config loads the config file (once).
 func (s *Service) Config() (*config.Config, error) { return s.loadConfig() }
 
-// Provider looks a provider up by name (exit 2 when there is none).
-func (s *Service) Provider(name string) (providers.Provider, error) { return s.d.Providers.Get(name) }
+// provider looks a provider up by name (exit 2 when there is none).
+func (s *Service) provider(name string) (providers.Provider, error) { return s.reg.Get(name) }
 
 // Live is a profile with a usable session, and what handing it out needs.
 type Live struct {
@@ -48,7 +51,13 @@ type Live struct {
 }
 
 // Headers are the session's request headers.
-func (l *Live) Headers() []providers.Header { return l.Provider.Headers(l.Profile, l.Session) }
+func (l *Live) Headers() []Header {
+	var hs []Header
+	for _, h := range l.Provider.Headers(l.Profile, l.Session) {
+		hs = append(hs, Header{h.Name, h.Value})
+	}
+	return hs
+}
 
 // ValidUntil is when the session stops being usable; zero when unknown.
 func (l *Live) ValidUntil() time.Time { return l.Provider.ValidUntil(l.Session, l.Windows) }
@@ -92,23 +101,23 @@ func (s *Service) StoreChoice(p *config.Profile) StoreChoice {
 	return ChooseStore(s.d.Flags.StoreKind, s.d.Getenv("SESAME_STORE"), recorded, file)
 }
 
-// WindowsOf are p's renewal windows.
-func (s *Service) WindowsOf(p *config.Profile) providers.Windows {
+// windowsOf are p's renewal windows.
+func (s *Service) windowsOf(p *config.Profile) providers.Windows {
 	c, err := s.Config()
 	if err != nil {
 		c = nil
 	}
-	return WindowsFor(c, p)
+	return windowsFor(c, p)
 }
 
 // Live hands out a usable session for p, renewing it when it must (see
-// Manager.Get for the exit codes).
+// manager.Get for the exit codes).
 func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) (*Live, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +125,7 @@ func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) 
 	if err != nil {
 		return nil, err
 	}
-	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.WindowsOf(p)}, nil
+	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.windowsOf(p)}, nil
 }
 
 // Status is what status and doctor say of a profile's stored session.
@@ -130,7 +139,7 @@ type Status struct {
 	// Expired reports that Session has ended at the time asked about.
 	Expired bool
 	// Rejected is set when the vendor ended Session before its time (see
-	// Record.Rejected): it is not handed out again.
+	// record.Rejected): it is not handed out again.
 	Rejected *Rejection
 	// SecretRefusedAt is when the vendor refused the saved secret; zero
 	// when it has not.
@@ -139,11 +148,11 @@ type Status struct {
 
 // Status reads p's record without renewing or touching it.
 func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
-	prov, err := s.Provider(p.Provider)
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +162,7 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	}
 	st := &Status{Secret: rec.Secret != "", Session: rec.Session, SecretRefusedAt: rec.RefusedAt}
 	if rec.Session != nil {
-		w := s.WindowsOf(p)
+		w := s.windowsOf(p)
 		st.ValidUntil = prov.ValidUntil(rec.Session, w)
 		st.Expired = providers.Ended(prov, rec.Session, w, now)
 		st.Rejected = rec.Rejected
@@ -161,42 +170,89 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	return st, nil
 }
 
-// Login logs p in with secret (see Manager.Login). A provider whose login
-// teaches the profile a setting (providers.Adopter) changes p; the caller
-// saves the config.
-func (s *Service) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
-	mgr, err := s.Sessions()
-	if err != nil {
-		return nil, err
-	}
-	sess, err := mgr.Login(ctx, p, secret, save)
-	if err != nil {
-		return nil, err
-	}
-	if prov, err := s.Provider(p.Provider); err == nil {
-		if ad, ok := prov.(providers.Adopter); ok {
-			ad.Adopt(p, sess)
-		}
-	}
-	return sess, nil
-}
-
 // Logout removes p's session and secret from its store.
 func (s *Service) Logout(p *config.Profile) error {
-	mgr, err := s.Sessions()
+	mgr, err := s.sessions()
 	if err != nil {
 		return err
 	}
 	return mgr.Logout(p)
 }
 
-// ValidUntil is when sess, a session of p, stops being usable under p's
+// validUntil is when sess, a session of p, stops being usable under p's
 // windows; zero when unknown. Every "valid until" sesame prints comes from
 // here, Live.ValidUntil or Status.
-func (s *Service) ValidUntil(p *config.Profile, sess *providers.Session) time.Time {
-	prov, err := s.Provider(p.Provider)
+func (s *Service) validUntil(p *config.Profile, sess *providers.Session) time.Time {
+	prov, err := s.provider(p.Provider)
 	if err != nil {
 		return time.Time{}
 	}
-	return prov.ValidUntil(sess, s.WindowsOf(p))
+	return prov.ValidUntil(sess, s.windowsOf(p))
+}
+
+// Forget removes p's session and secret from its store (logout, profile
+// remove); the same as Logout, named for what a command that drops a
+// profile wants.
+func (s *Service) Forget(p *config.Profile) error { return s.Logout(p) }
+
+// LogoutFleet removes a shared profile's session and saved secret from
+// its fleet store (logout --fleet).
+func (s *Service) LogoutFleet(ctx context.Context, p *config.Profile) error {
+	mgr, err := s.sessions()
+	if err != nil {
+		return err
+	}
+	_, err = mgr.LogoutFleet(ctx, p)
+	return err
+}
+
+// PutSharedSecret replaces a shared profile's saved secret in its fleet
+// store (fleet put-secret).
+func (s *Service) PutSharedSecret(ctx context.Context, p *config.Profile, secret string) error {
+	mgr, err := s.sessions()
+	if err != nil {
+		return err
+	}
+	return mgr.PutSharedSecret(ctx, p, secret)
+}
+
+// SharedStatus is the fleet store's view of a shared profile (status,
+// doctor); nil for a profile that is not shared.
+func (s *Service) SharedStatus(ctx context.Context, p *config.Profile) (*SharedStatus, error) {
+	mgr, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	return mgr.SharedStatus(ctx, p)
+}
+
+// KeepWarm makes sure p's session lasts at least ahead more (fleet
+// keep-warm): renewed reports that a new session was made (by this call
+// or another host), until is when the session in hand ends (zero when
+// unknown).
+func (s *Service) KeepWarm(ctx context.Context, p *config.Profile, ahead time.Duration) (renewed bool, until time.Time, err error) {
+	mgr, err := s.sessions()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	before := ""
+	if rec, err := mgr.Load(p); err == nil && rec.Session != nil {
+		before = rec.Session.Token
+	}
+	sess, err := mgr.Get(ctx, p, GetOptions{MinValid: ahead})
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	return sess.Token != before, s.validUntil(p, sess), nil
+}
+
+// IsAuthError reports whether an answer (status, header, the start of
+// its body) to a request of p's means the vendor ended the session
+// (status --check's verdict after the proxy's one renewal).
+func (s *Service) IsAuthError(p *config.Profile, status int, h http.Header, body []byte) (bool, error) {
+	prov, err := s.provider(p.Provider)
+	if err != nil {
+		return false, err
+	}
+	return prov.IsAuthError(status, h, body), nil
 }

@@ -39,19 +39,26 @@ func TestServiceEndToEnd(t *testing.T) {
 		t.Errorf("StoreChoice %+v", c)
 	}
 
-	c, err := svc.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &config.Profile{Name: "work", Provider: "tdx", URL: srv.URL, Mode: "user", Username: sandbox.TDXUser, Store: "memory"}
-	c.Profiles["work"] = p
 	ctx := context.Background()
-	s, err := svc.Login(ctx, p, sandbox.TDXPassword, true)
+	res, err := svc.Login(ctx, LoginRequest{Provider: "tdx", Profile: "work", URL: srv.URL, Mode: "user", Username: sandbox.TDXUser,
+		Secret: func(context.Context, string, *config.Profile) (string, error) { return sandbox.TDXPassword, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if until := svc.ValidUntil(p, s); !until.After(clk.Now()) {
-		t.Errorf("ValidUntil %v", until)
+	p := res.Profile
+	if p.Store != "memory" || res.Saved != "secret saved for renewal" || !res.StoreChanged {
+		t.Errorf("Login: %+v", res)
+	}
+	if c, err := config.LoadEnv(env["SESAME_CONFIG"], func(string) string { return "" }); err != nil || c.Profiles["work"] == nil || c.Profiles["work"].URL != srv.URL {
+		t.Errorf("Login did not save the profile: %v", err)
+	}
+	rec, err := svc.Status(p, clk.Now())
+	if err != nil || rec.Session == nil {
+		t.Fatalf("Status after Login: %+v %v", rec, err)
+	}
+	s := rec.Session
+	if until := svc.validUntil(p, s); !until.After(clk.Now()) || !until.Equal(res.ValidUntil) {
+		t.Errorf("ValidUntil %v (login said %v)", until, res.ValidUntil)
 	}
 
 	got, err := svc.Resolve("")
@@ -65,7 +72,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	flags.Profile = ""
 
 	l, err := svc.Live(ctx, p, GetOptions{})
-	if err != nil || l.Session.Token != s.Token || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(svc.ValidUntil(p, s)) {
+	if err != nil || l.Session.Token != s.Token || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(svc.validUntil(p, s)) {
 		t.Fatalf("Live: %+v %v", l, err)
 	}
 	st, err := svc.Status(p, clk.Now())
@@ -82,7 +89,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	if _, err := svc.Live(ctx, p, GetOptions{}); clierr.Code(err) != clierr.NoSession {
 		t.Errorf("Live after Logout: %v", err)
 	}
-	if _, err := svc.Provider("nope"); clierr.Code(err) != clierr.Usage {
+	if _, err := svc.provider("nope"); clierr.Code(err) != clierr.Usage {
 		t.Errorf("Provider(nope): %v", err)
 	}
 }

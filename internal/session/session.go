@@ -1,11 +1,29 @@
-// Package session is the only door to a credential. Its Service (service.go,
-// built lazily by New in world.go: config, stores, HTTP client, Manager)
-// resolves the profile a command names, hands out live sessions, logs in
-// and out, and reports status; policy.go holds the one store-choice table
-// and the expiry windows. The Manager loads the stored record, checks
-// expiry, takes the per-profile lock, renews with the saved secret, and
-// saves the result; shared profiles go through the fleet store. Commands
-// ask the Service and never talk to a provider or a store themselves.
+// Package session is the only door to a credential. Data flows one way:
+//
+//	cmd → session → {providers, credstore, transport, fleet, ratelimit, authproxy}
+//
+// Commands hold a *Service (service.go, built lazily by New in world.go:
+// config, stores, HTTP client, manager) and speak to it in its own types:
+// Resolve picks a profile; Live hands out a usable session with its
+// provider, origin and windows resolved once (Live.Headers, BaseURL,
+// ValidUntil); Login (login.go) merges the flags into the profile, checks
+// the store, logs in and saves the config; Logout/Forget, Status, the
+// fleet's LogoutFleet, PutSharedSecret, SharedStatus, KeepWarm and
+// SaveFleetItem; and Proxy (proxy.go) builds the authenticating proxy.
+// Nothing is re-exported from the packages below as an alias: a command
+// imports no provider, store or transport, and never holds the manager or
+// a saved secret.
+//
+// session owns authproxy, not the other way: authproxy declares the small
+// Sessions interface it needs (Get, Renew with the call that was refused)
+// and never imports session; Service.Proxy fills in provider, sessions,
+// HTTP client, windows, clock and rate budget once and hands them in.
+//
+// Behind the Service, the unexported manager loads the stored record,
+// checks expiry, takes the per-profile lock, renews with the saved secret,
+// and saves the result; shared profiles go through the fleet store
+// (shared.go); policy.go holds the one store-choice table and the expiry
+// windows.
 //
 // Many sesame processes renewing the same profile at once make one login
 // between them: the renewal happens under a lock file per profile (go-internal
@@ -40,10 +58,10 @@ const recordVersion = 2
 // per `token show`.
 const touchEvery = time.Minute
 
-// Record is what the store keeps for a profile: the session and, unless the
+// record is what the store keeps for a profile: the session and, unless the
 // user opted out, the secret that renews it. One item per profile and
-// config file (Manager.Key).
-type Record struct {
+// config file (manager.Key).
+type record struct {
 	Version int `json:"v"`
 	// Origin (scheme://host:port of the API base), Account (user name or
 	// key id) and Mode are what the session and secret were issued for.
@@ -84,14 +102,14 @@ type Rejection struct {
 	By string `json:"by,omitempty"`
 }
 
-// callKey carries the call a renewal is for (WithCall).
+// callKey carries the call a renewal is for (withCall).
 type callKey struct{}
 
-// WithCall names the request (method and path, no query) whose answer made
+// withCall names the request (method and path, no query) whose answer made
 // the caller ask for a renewal, so that a session the vendor ended records
-// by which call. The session interface stays as it is: the proxy passes the
-// call along with the request's context.
-func WithCall(ctx context.Context, call string) context.Context {
+// by which call. authproxy hands the call to Renew (proxySessions), which
+// puts it here for renew to read.
+func withCall(ctx context.Context, call string) context.Context {
 	return context.WithValue(ctx, callKey{}, call)
 }
 
@@ -100,8 +118,8 @@ func callOf(ctx context.Context) string {
 	return s
 }
 
-// Manager hands out sessions for profiles.
-type Manager struct {
+// manager hands out sessions for profiles.
+type manager struct {
 	// Store returns the credential store a profile uses.
 	Store func(p *config.Profile) (credstore.Store, error)
 	// Key names a profile's item in st, and its lock; nil means the profile
@@ -119,7 +137,7 @@ type Manager struct {
 	// LockDir holds one lock file per profile.
 	LockDir string
 	// LockWait bounds the wait for another process's renewal of the same
-	// profile; 0 means DefaultLockWait.
+	// profile; 0 means defaultLockWait.
 	LockWait time.Duration
 	// LoginTimeout is the timeout of a vendor login's requests (--timeout),
 	// part of a shared profile's least wait (SharedWait); 0 means 30s.
@@ -132,9 +150,9 @@ type Manager struct {
 	Warn  io.Writer
 }
 
-// DefaultLockWait is how long a renewal waits for another process's
-// renewal of the same profile when Manager.LockWait is not set.
-const DefaultLockWait = 4 * time.Minute
+// defaultLockWait is how long a renewal waits for another process's
+// renewal of the same profile when manager.LockWait is not set.
+const defaultLockWait = 4 * time.Minute
 
 // GetOptions tune Get.
 type GetOptions struct {
@@ -145,7 +163,7 @@ type GetOptions struct {
 // Load reads a profile's record; a profile with nothing stored gives an
 // empty record and no error. A record bound to another origin or account
 // than the profile now names is an error (exit 4), as for Get.
-func (m *Manager) Load(p *config.Profile) (*Record, error) {
+func (m *manager) Load(p *config.Profile) (*record, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -160,17 +178,17 @@ func (m *Manager) Load(p *config.Profile) (*Record, error) {
 	return rec, nil
 }
 
-func (m *Manager) key(p *config.Profile, st credstore.Store) string {
+func (m *manager) key(p *config.Profile, st credstore.Store) string {
 	if m.Key == nil {
 		return p.Name
 	}
 	return m.Key(p, st)
 }
 
-func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
+func load(st credstore.Store, key string, p *config.Profile) (*record, error) {
 	data, err := st.Get(key)
 	if errors.Is(err, credstore.ErrNotFound) {
-		return &Record{}, nil
+		return &record{}, nil
 	}
 	if err != nil {
 		return nil, clierr.Wrap(clierr.Store, err)
@@ -178,9 +196,9 @@ func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
 	if len(data) == 0 && p.Shared != nil {
 		// Only a cache write cut by a crash leaves a shared profile's
 		// item empty (credstore.CacheSetter): nothing stored.
-		return &Record{}, nil
+		return &record{}, nil
 	}
-	rec := &Record{}
+	rec := &record{}
 	if err := json.Unmarshal(data, rec); err != nil || (rec.Version != 1 && rec.Version != recordVersion) ||
 		(rec.Session != nil && rec.Session.Provider != p.Provider) || rec.decodeRaw() != nil {
 		return nil, clierr.New(clierr.Store, "the stored session of profile %s is unreadable (corrupt or from another version); run: sesame logout %s, then log in again", p.Name, p.Name)
@@ -188,7 +206,7 @@ func load(st credstore.Store, key string, p *config.Profile) (*Record, error) {
 	return rec, nil
 }
 
-func (m *Manager) save(st credstore.Store, key string, rec *Record) error {
+func (m *manager) save(st credstore.Store, key string, rec *record) error {
 	rec.Version = recordVersion
 	data, err := marshal(rec)
 	if err != nil {
@@ -200,9 +218,9 @@ func (m *Manager) save(st credstore.Store, key string, rec *Record) error {
 	return nil
 }
 
-// Origin is the origin (scheme://host:port, lower case, port explicit) of
+// originOf is the origin (scheme://host:port, lower case, port explicit) of
 // the profile's API base: the one place its session and secret may go.
-func Origin(prov providers.Provider, p *config.Profile) (string, error) {
+func originOf(prov providers.Provider, p *config.Profile) (string, error) {
 	base, err := prov.BaseURL(p)
 	if err != nil {
 		return "", err
@@ -220,27 +238,27 @@ func mode(prov providers.Provider, p *config.Profile) string { return providers.
 // issued for another origin, account or mode than the profile now names,
 // and a version-1 record, which does not say what it was issued for: the
 // config file may have been edited since login, and sesame does not guess.
-func checkBound(prov providers.Provider, p *config.Profile, rec *Record) error {
+func checkBound(prov providers.Provider, p *config.Profile, rec *record) error {
 	if rec.Session == nil && rec.Secret == "" {
 		return nil
 	}
 	if rec.Origin == "" {
-		return clierr.New(clierr.NoSession, "the stored session of profile %s was saved by an older sesame that did not record which instance and account it was issued for, so sesame will not send it, nor its saved secret; log in again: %s", p.Name, LoginHint(p))
+		return clierr.New(clierr.NoSession, "the stored session of profile %s was saved by an older sesame that did not record which instance and account it was issued for, so sesame will not send it, nor its saved secret; log in again: %s", p.Name, loginHint(p))
 	}
-	origin, err := Origin(prov, p)
+	origin, err := originOf(prov, p)
 	if err != nil {
 		return err
 	}
 	switch {
 	case origin != rec.Origin:
 		return clierr.New(clierr.NoSession, "the session of profile %s was issued for %s, but the profile now points at %s (its url changed since login); sesame will not send that session or its saved secret anywhere else. If the new address is right, log in to it: %s",
-			p.Name, rec.Origin, origin, LoginHint(p))
+			p.Name, rec.Origin, origin, loginHint(p))
 	case p.Username != rec.Account:
 		return clierr.New(clierr.NoSession, "the session of profile %s was issued for account %q, but the profile now names %q (changed since login); sesame will not use that session or its saved secret for another account. Log in as %q: %s",
-			p.Name, rec.Account, p.Username, p.Username, LoginHint(p))
+			p.Name, rec.Account, p.Username, p.Username, loginHint(p))
 	case mode(prov, p) != rec.Mode:
 		return clierr.New(clierr.NoSession, "the session of profile %s was issued in %s mode, but the profile now says %s mode (changed since login); log in again: %s",
-			p.Name, rec.Mode, mode(prov, p), LoginHint(p))
+			p.Name, rec.Mode, mode(prov, p), loginHint(p))
 	}
 	return nil
 }
@@ -250,12 +268,12 @@ func checkBound(prov providers.Provider, p *config.Profile, rec *Record) error {
 // login leaves the store as it was. The store is read before the vendor is
 // contacted, so that a store that cannot keep the session (a keychain that
 // is not there) does not cost a login.
-func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
+func (m *manager) Login(ctx context.Context, p *config.Profile, secret string, save bool) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
 	}
-	origin, err := Origin(prov, p)
+	origin, err := originOf(prov, p)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +293,7 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{Origin: origin, Account: p.Username, Mode: mode(prov, p), Session: s}
+	rec := &record{Origin: origin, Account: p.Username, Mode: mode(prov, p), Session: s}
 	if old, err := load(st, key, p); err == nil && old.Origin == origin && old.Account == p.Username {
 		rec.LongestLife = old.LongestLife
 	}
@@ -292,7 +310,7 @@ func (m *Manager) Login(ctx context.Context, p *config.Profile, secret string, s
 // CheckStore reads the profile's item once, so that a store that cannot be
 // used (no keychain) fails before a secret is asked for or a vendor is
 // contacted. Nothing stored is fine.
-func (m *Manager) CheckStore(p *config.Profile) error {
+func (m *manager) CheckStore(p *config.Profile) error {
 	st, err := m.Store(p)
 	if err != nil {
 		return err
@@ -307,7 +325,7 @@ func checkStore(st credstore.Store, key string) error {
 	return nil
 }
 
-func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (*providers.Session, error) {
+func (m *manager) login(ctx context.Context, p *config.Profile, secret string) (*providers.Session, error) {
 	prov, err := m.Provider(p.Provider)
 	if err != nil {
 		return nil, err
@@ -331,7 +349,7 @@ func (m *Manager) login(ctx context.Context, p *config.Profile, secret string) (
 // session, it cannot be renewed, or it was issued for another origin or
 // account; exit 3 when the saved secret was refused before; exit 6 for
 // store failures, and the provider's own errors for a failed renewal.
-func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
+func (m *manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -345,7 +363,7 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 		return m.sharedGet(ctx, sharedCall{st: st, key: key, prov: prov, p: p, rec: rec}, opts)
 	}
 	if rec.Session == nil {
-		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, LoginHint(p))
+		return nil, clierr.New(clierr.NoSession, "profile %s has no session; log in: %s", p.Name, loginHint(p))
 	}
 	if err := checkBound(prov, p, rec); err != nil {
 		return nil, err
@@ -372,16 +390,16 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 		if rec.Secret != "" {
 			return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired (--no-renew given); renew it with: sesame token show %s", p.Name, p.Name)
 		}
-		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it; log in again: %s", p.Name, LoginHint(p))
+		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it; log in again: %s", p.Name, loginHint(p))
 	}
-	s, err := m.renew(ctx, st, key, prov, p, "", func(r *Record) bool {
+	s, err := m.renew(ctx, st, key, prov, p, "", func(r *record) bool {
 		return r.Session != nil && r.Rejected == nil && !providers.Expired(prov, r.Session, w, m.Now(), opts.MinValid)
 	})
 	if err != nil {
 		return nil, err
 	}
 	if opts.MinValid > 0 && providers.Expired(prov, s, w, m.Now(), opts.MinValid) {
-		life := Lifetime(prov, s, w)
+		life := lifetime(prov, s, w)
 		return nil, clierr.New(clierr.Usage, "--min-valid %s: the %s login just made returned a session of %s, which cannot meet it; ask for less than %s", shortDur(opts.MinValid), p.Provider, shortDur(life.Round(time.Minute)), shortDur(life.Round(time.Minute)))
 	}
 	return s, nil
@@ -390,13 +408,13 @@ func (m *Manager) Get(ctx context.Context, p *config.Profile, opts GetOptions) (
 // rejectedError is why a session the vendor ended cannot be handed out or
 // renewed (exit 4 with the login hint), or nil when a saved secret may
 // renew it.
-func rejectedError(prov providers.Provider, p *config.Profile, rec *Record, noRenew bool) error {
+func rejectedError(prov providers.Provider, p *config.Profile, rec *record, noRenew bool) error {
 	what := "the vendor ended the session of profile " + p.Name + rec.Rejected.words()
 	switch {
 	case !rec.RefusedAt.IsZero():
-		return clierr.New(clierr.NoSession, "%s, and refused its saved %s at %s; log in again: %s", what, prov.SecretName(mode(prov, p)), stamp(rec.RefusedAt), LoginHint(p))
+		return clierr.New(clierr.NoSession, "%s, and refused its saved %s at %s; log in again: %s", what, prov.SecretName(mode(prov, p)), stamp(rec.RefusedAt), loginHint(p))
 	case rec.Secret == "":
-		return clierr.New(clierr.NoSession, "%s, and no secret is saved to renew it; log in again: %s", what, LoginHint(p))
+		return clierr.New(clierr.NoSession, "%s, and no secret is saved to renew it; log in again: %s", what, loginHint(p))
 	case noRenew:
 		return clierr.New(clierr.NoSession, "%s (--no-renew given); renew it with: sesame token show %s", what, p.Name)
 	}
@@ -417,14 +435,14 @@ func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MS
 // longest is how long a fresh session of p may last: the vendor's
 // documented length, the longest a login has returned, or this session's,
 // whichever is longest; 0 when none is known.
-func (m *Manager) longest(prov providers.Provider, rec *Record, w providers.Windows) time.Duration {
-	return max(prov.Info().SessionLength, rec.LongestLife, Lifetime(prov, rec.Session, w))
+func (m *manager) longest(prov providers.Provider, rec *record, w providers.Windows) time.Duration {
+	return max(prov.Info().SessionLength, rec.LongestLife, lifetime(prov, rec.Session, w))
 }
 
 // learn records the life of rec's session in LongestLife.
-func (rec *Record) learn(prov providers.Provider, w providers.Windows) {
+func (rec *record) learn(prov providers.Provider, w providers.Windows) {
 	if rec.Session != nil {
-		rec.LongestLife = max(rec.LongestLife, Lifetime(prov, rec.Session, w))
+		rec.LongestLife = max(rec.LongestLife, lifetime(prov, rec.Session, w))
 	}
 }
 
@@ -444,10 +462,10 @@ func shortDur(d time.Duration) string {
 	return s
 }
 
-// Lifetime is how long a session like s lasts when fresh: from its issue to
+// lifetime is how long a session like s lasts when fresh: from its issue to
 // its end, as if unused since (idle-timed sessions count from last use);
 // 0 when unknown.
-func Lifetime(prov providers.Provider, s *providers.Session, w providers.Windows) time.Duration {
+func lifetime(prov providers.Provider, s *providers.Session, w providers.Windows) time.Duration {
 	if s.IssuedAt.IsZero() {
 		return 0
 	}
@@ -463,7 +481,7 @@ func Lifetime(prov providers.Provider, s *providers.Session, w providers.Windows
 // Renew replaces a session that the server rejected (rejected is the token
 // it refused). When another process already renewed it, that session is
 // returned without a new login.
-func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error) {
+func (m *manager) Renew(ctx context.Context, p *config.Profile, rejected string) (*providers.Session, error) {
 	st, prov, err := m.parts(p)
 	if err != nil {
 		return nil, err
@@ -472,13 +490,13 @@ func (m *Manager) Renew(ctx context.Context, p *config.Profile, rejected string)
 		return m.sharedRenew(ctx, sharedCall{st: st, key: m.key(p, st), prov: prov, p: p}, rejected)
 	}
 	w := m.Windows(p)
-	return m.renew(ctx, st, m.key(p, st), prov, p, rejected, func(r *Record) bool {
+	return m.renew(ctx, st, m.key(p, st), prov, p, rejected, func(r *record) bool {
 		return r.Session != nil && r.Rejected == nil && r.Session.Token != rejected && !providers.Expired(prov, r.Session, w, m.Now(), 0)
 	})
 }
 
 // parts are the store and the provider a profile uses.
-func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider, error) {
+func (m *manager) parts(p *config.Profile) (credstore.Store, providers.Provider, error) {
 	st, err := m.Store(p)
 	if err != nil {
 		return nil, nil, err
@@ -497,7 +515,7 @@ func (m *Manager) parts(p *config.Profile) (credstore.Store, providers.Provider,
 // when not "", is the token the vendor refused in use: when it is still
 // the stored session, that refusal is recorded beside it first, so that
 // status and token show stop calling it valid even if no renewal follows.
-func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string, fresh func(*Record) bool) (*providers.Session, error) {
+func (m *manager) renew(ctx context.Context, st credstore.Store, key string, prov providers.Provider, p *config.Profile, rejected string, fresh func(*record) bool) (*providers.Session, error) {
 	unlock, err := m.lock(ctx, p, key)
 	if err != nil {
 		return nil, err
@@ -522,10 +540,10 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 	what := prov.SecretName(mode(prov, p))
 	if !rec.RefusedAt.IsZero() {
 		return nil, clierr.New(clierr.Rejected, "the saved %s of profile %s was refused at %s; log in again: %s",
-			what, p.Name, rec.RefusedAt.Local().Format("2006-01-02 15:04:05 MST"), LoginHint(p))
+			what, p.Name, rec.RefusedAt.Local().Format("2006-01-02 15:04:05 MST"), loginHint(p))
 	}
 	if rec.Secret == "" {
-		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it (logged in with --no-save-secret, or logged out); log in again: %s", p.Name, LoginHint(p))
+		return nil, clierr.New(clierr.NoSession, "the session of profile %s has expired and no secret is saved to renew it (logged in with --no-save-secret, or logged out); log in again: %s", p.Name, loginHint(p))
 	}
 	if m.CheckSecret != nil {
 		if err := m.CheckSecret(p); err != nil {
@@ -538,7 +556,7 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 			rec.RefusedAt = m.Now()
 			rec.Secret = ""
 			if serr := m.save(st, key, rec); serr == nil {
-				return nil, fmt.Errorf("renewing the session of profile %s: %w; the saved %s will not be sent again: log in again: %s", p.Name, err, what, LoginHint(p))
+				return nil, fmt.Errorf("renewing the session of profile %s: %w; the saved %s will not be sent again: log in again: %s", p.Name, err, what, loginHint(p))
 			}
 		}
 		return nil, fmt.Errorf("renewing the session of profile %s: %w", p.Name, err)
@@ -555,7 +573,7 @@ func (m *Manager) renew(ctx context.Context, st credstore.Store, key string, pro
 // touchEvery. It re-reads under the lock so that it never writes an old
 // session over one another process just renewed. A failure here is not
 // worth failing the command.
-func (m *Manager) touch(ctx context.Context, st credstore.Store, key string, p *config.Profile, rec *Record, now time.Time) {
+func (m *manager) touch(ctx context.Context, st credstore.Store, key string, p *config.Profile, rec *record, now time.Time) {
 	s := rec.Session
 	if s.LastUsed.IsZero() || now.Sub(s.LastUsed) < touchEvery {
 		return
@@ -574,7 +592,7 @@ func (m *Manager) touch(ctx context.Context, st credstore.Store, key string, p *
 }
 
 // Logout removes the profile's session and secret from its store.
-func (m *Manager) Logout(p *config.Profile) error {
+func (m *manager) Logout(p *config.Profile) error {
 	st, err := m.Store(p)
 	if err != nil {
 		return err
@@ -585,7 +603,7 @@ func (m *Manager) Logout(p *config.Profile) error {
 	return nil
 }
 
-// LoginHint is the command that logs a profile in again.
-func LoginHint(p *config.Profile) string {
+// loginHint is the command that logs a profile in again.
+func loginHint(p *config.Profile) string {
 	return fmt.Sprintf("sesame login %s -p %s", p.Provider, p.Name)
 }

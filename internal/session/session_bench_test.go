@@ -47,10 +47,10 @@ func (benchProvider) IsAuthError(status int, _ http.Header, _ []byte) bool { ret
 var _ providers.Provider = benchProvider{}
 
 // benchManager is a manager over st with a clock the benchmark can move.
-func benchManager(b *testing.B, st credstore.Store, now *time.Time) (*Manager, *config.Profile) {
+func benchManager(b *testing.B, st credstore.Store, now *time.Time) (*manager, *config.Profile) {
 	b.Helper()
 	clock := func() time.Time { return *now }
-	m := &Manager{
+	m := &manager{
 		Store:    func(*config.Profile) (credstore.Store, error) { return st, nil },
 		Provider: func(string) (providers.Provider, error) { return benchProvider{now: clock}, nil },
 		Env:      func() (*providers.Env, error) { return &providers.Env{Now: clock}, nil },

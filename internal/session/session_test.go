@@ -22,7 +22,7 @@ import (
 // world is a manager wired to a real TDX fake over HTTP, a memory store and
 // a clock the test moves.
 type world struct {
-	mgr  *Manager
+	mgr  *manager
 	fake *sandbox.TDX
 	st   credstore.Store
 	p    *config.Profile
@@ -40,7 +40,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.p = &config.Profile{Name: "tdx", Provider: "tdx", URL: srv.URL, Mode: "user", Username: sandbox.TDXUser}
-	w.mgr = &Manager{
+	w.mgr = &manager{
 		Store:    func(*config.Profile) (credstore.Store, error) { return w.st, nil },
 		Provider: registry.Get,
 		Env:      func() (*providers.Env, error) { return &providers.Env{HTTP: hc, Now: w.clk.Now}, nil },
@@ -259,7 +259,7 @@ func TestRejectedSessionRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.clk.Advance(time.Minute)
-	if _, err := w.mgr.Renew(WithCall(ctx, "GET /TDWebApi/api/people/x"), w.p, s1.Token); clierr.Code(err) != clierr.NoSession {
+	if _, err := w.mgr.Renew(withCall(ctx, "GET /TDWebApi/api/people/x"), w.p, s1.Token); clierr.Code(err) != clierr.NoSession {
 		t.Fatalf("Renew without a secret: %v", err)
 	}
 	rec, err := w.mgr.Load(w.p)
@@ -281,7 +281,7 @@ func TestRejectedSessionRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s4, err := w.mgr.Renew(WithCall(ctx, "GET /x"), w.p, s3.Token)
+	s4, err := w.mgr.Renew(withCall(ctx, "GET /x"), w.p, s3.Token)
 	if err != nil || s4.Token == s3.Token {
 		t.Fatalf("Renew with a secret: %v", err)
 	}

@@ -31,27 +31,27 @@ func decodeShared(data []byte, p *config.Profile) *providers.Session {
 	return s
 }
 
-// SharedWaitMargin is what the default shared.wait adds to the lease and
+// sharedWaitMargin is what the default shared.wait adds to the lease and
 // the login timeout: a poll or two and a Redis round trip.
-const SharedWaitMargin = 5 * time.Second
+const sharedWaitMargin = 5 * time.Second
 
 // SharedWait is how long this host waits for another host's renewal of p
 // (and retries a Redis that does not answer meanwhile): shared.wait when
 // set, else the renewal lock's lease plus the login timeout plus
-// SharedWaitMargin. The rule that ties them: a wait must outlast a dead
+// sharedWaitMargin. The rule that ties them: a wait must outlast a dead
 // holder's lease and the login of the host that takes over, so a
 // shared.wait shorter than lease + login timeout is refused (exit 2,
 // naming both), since the first renewer killed would fail this host.
-func (m *Manager) SharedWait(p *config.Profile) (time.Duration, error) {
+func (m *manager) SharedWait(p *config.Profile) (time.Duration, error) {
 	login := m.LoginTimeout
 	if login <= 0 {
 		login = 30 * time.Second
 	}
 	least := fleet.DefaultLease + login
-	w := p.Shared.WaitFor(least + SharedWaitMargin)
+	w := p.Shared.WaitFor(least + sharedWaitMargin)
 	if w < least {
 		return 0, clierr.New(clierr.Usage, "profile %s: shared.wait %s is shorter than the renewal lock's lease (%s) plus the login timeout (%s, --timeout or SESAME_TIMEOUT): a renewer that dies would fail this host; set shared.wait to at least %s, or remove it (default %s)",
-			p.Name, w, fleet.DefaultLease, login, least, least+SharedWaitMargin)
+			p.Name, w, fleet.DefaultLease, login, least, least+sharedWaitMargin)
 	}
 	return w, nil
 }
@@ -63,7 +63,7 @@ type sharedCall struct {
 	key  string
 	prov providers.Provider
 	p    *config.Profile
-	rec  *Record
+	rec  *record
 }
 
 // fleetCall is a sharedCall with the fleet resolved: its store, the
@@ -75,7 +75,7 @@ type fleetCall struct {
 	wait time.Duration
 }
 
-func (m *Manager) fleetFor(p *config.Profile) (*fleet.Store, error) {
+func (m *manager) fleetFor(p *config.Profile) (*fleet.Store, error) {
 	if err := p.Shared.Check(p.Name); err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (m *Manager) fleetFor(p *config.Profile) (*fleet.Store, error) {
 	return m.Fleet(p)
 }
 
-func (m *Manager) resolve(c sharedCall) (*fleetCall, error) {
+func (m *manager) resolve(c sharedCall) (*fleetCall, error) {
 	fs, err := m.fleetFor(c.p)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (m *Manager) resolve(c sharedCall) (*fleetCall, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := Origin(c.prov, c.p)
+	org, err := originOf(c.prov, c.p)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (m *Manager) resolve(c sharedCall) (*fleetCall, error) {
 
 // sharedGet is Get for a shared profile: a valid local copy as it is,
 // else the fleet's session.
-func (m *Manager) sharedGet(ctx context.Context, c sharedCall, opts GetOptions) (*providers.Session, error) {
+func (m *manager) sharedGet(ctx context.Context, c sharedCall, opts GetOptions) (*providers.Session, error) {
 	if err := checkBound(c.prov, c.p, c.rec); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (m *Manager) sharedGet(ctx context.Context, c sharedCall, opts GetOptions) 
 
 // sharedRenew is Renew for a shared profile: any session other than the
 // rejected one that is still valid will do.
-func (m *Manager) sharedRenew(ctx context.Context, c sharedCall, rejected string) (*providers.Session, error) {
+func (m *manager) sharedRenew(ctx context.Context, c sharedCall, rejected string) (*providers.Session, error) {
 	rec, err := load(c.st, c.key, c.p)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ type fetch struct {
 //   - renewer: renew under the fleet's lock (one login for the fleet).
 //
 // A session with an older fence than this host has seen is never served.
-func (m *Manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session, error) {
+func (m *manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session, error) {
 	fc, err := m.resolve(f.sharedCall)
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (m *Manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session,
 			if m.Warn != nil {
 				fmt.Fprintf(m.Warn, "sesame: warning: the fleet store is unavailable; renewing profile %s on this host (fallback: local)\n", p.Name)
 			}
-			return m.renew(ctx, f.st, f.key, f.prov, p, "", func(r *Record) bool { return r.Session != nil && f.fresh(r.Session) })
+			return m.renew(ctx, f.st, f.key, f.prov, p, "", func(r *record) bool { return r.Session != nil && f.fresh(r.Session) })
 		}
 		if errors.Is(err, fleet.ErrUnavailable) {
 			return nil, fmt.Errorf("profile %s: the local copy of the session is missing or expired, and the %w; with shared.fallback: local this host renews on its own meanwhile", p.Name, err)
@@ -195,7 +195,7 @@ func (m *Manager) sharedFetch(ctx context.Context, f fetch) (*providers.Session,
 	return s, nil
 }
 
-func (m *Manager) fetchNoRenew(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+func (m *manager) fetchNoRenew(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
 	it, err := fc.fs.Session(ctx, fc.p.Name, fc.org)
 	if err == nil && it.Fence < fc.rec.Fence {
 		return nil, olderFence(fc, it)
@@ -206,7 +206,7 @@ func (m *Manager) fetchNoRenew(ctx context.Context, fc *fleetCall, fresh func([]
 	return it, err
 }
 
-func (m *Manager) fetchConsumer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+func (m *manager) fetchConsumer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
 	wctx, cancel := context.WithTimeout(ctx, fc.wait)
 	defer cancel()
 	it, err := fc.fs.WaitFresh(wctx, fc.p.Name, fc.org, fresh, fc.rec.Fence, 0)
@@ -229,7 +229,7 @@ func olderFence(fc *fleetCall, it *fleet.Item) error {
 	return clierr.New(clierr.Store, "%s: the shared session of profile %s carries fence %d, older than fence %d this host has already seen (replayed or rolled back); nothing was served. A renewer host replaces it with its next renewal", fc.fs.Name(), fc.p.Name, got, fc.rec.Fence)
 }
 
-func (m *Manager) fetchRenewer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
+func (m *manager) fetchRenewer(ctx context.Context, fc *fleetCall, fresh func([]byte) bool) (*fleet.Item, error) {
 	var secret string
 	return fc.fs.Renew(ctx, fleet.Renewal{
 		Profile: fc.p.Name, Origin: fc.org, Fresh: fresh, Floor: fc.rec.Fence, Wait: fc.wait,
@@ -254,7 +254,7 @@ func (m *Manager) fetchRenewer(ctx context.Context, fc *fleetCall, fresh func([]
 // (as the local manager drops a refused secret), so that the fleet does
 // not send it again and again and lock the account. It returns the secret
 // it logged in with, for the fleet to keep when it has none.
-func (m *Manager) sharedLogin(ctx context.Context, fc *fleetCall, l *fleet.Lock) (*providers.Session, string, error) {
+func (m *manager) sharedLogin(ctx context.Context, fc *fleetCall, l *fleet.Lock) (*providers.Session, string, error) {
 	p, rec := fc.p, fc.rec
 	secret, fromFleet := rec.Secret, false
 	b, err := l.Secret()
@@ -312,10 +312,10 @@ func shareRateLimit(ctx context.Context, fs *fleet.Store, org string) (context.C
 // a secret is a pure cache and is written without fsync where the store
 // allows (a crash that loses it, or leaves it empty, costs one Redis
 // read); one with this host's password keeps the durable write.
-func (m *Manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64) {
+func (m *manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64) {
 	rec, err := load(fc.st, fc.key, fc.p)
 	if err != nil || checkBound(fc.prov, fc.p, rec) != nil {
-		rec = &Record{}
+		rec = &record{}
 	}
 	if rec.Session != nil && rec.Session.Token == s.Token && !s.LastUsed.After(rec.Session.LastUsed) && rec.Fence >= fence {
 		return
@@ -339,12 +339,12 @@ func (m *Manager) keepLocalCopy(fc *fleetCall, s *providers.Session, fence int64
 // at most once per touchEvery per host (when the local touch wrote), so
 // that other hosts' copies do not idle out. It writes with the fence it
 // read, so it can never replace a newer session.
-func (m *Manager) sharedTouch(ctx context.Context, prov providers.Provider, p *config.Profile, s *providers.Session, now time.Time) {
+func (m *manager) sharedTouch(ctx context.Context, prov providers.Provider, p *config.Profile, s *providers.Session, now time.Time) {
 	fs, err := m.fleetFor(p)
 	if err != nil || p.Shared.Consumer() {
 		return
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		return
 	}
@@ -374,7 +374,7 @@ type sharedLoginOpts struct {
 // fleet store is unavailable or holds items of another fleet key, logs in
 // under the fleet's lock, and writes the session (and the secret, when
 // save) to the fleet store and the local store.
-func (m *Manager) loginShared(ctx context.Context, o sharedLoginOpts) (*providers.Session, error) {
+func (m *manager) loginShared(ctx context.Context, o sharedLoginOpts) (*providers.Session, error) {
 	p := o.p
 	fs, err := m.fleetFor(p)
 	if err != nil {
@@ -413,7 +413,7 @@ func (m *Manager) loginShared(ctx context.Context, o sharedLoginOpts) (*provider
 			return nil, fmt.Errorf("logged in, but could not store the secret in the fleet store: %w", err)
 		}
 	}
-	rec := &Record{Origin: o.org, Account: p.Username, Mode: mode(o.prov, p), Session: s, Fence: l.Fence}
+	rec := &record{Origin: o.org, Account: p.Username, Mode: mode(o.prov, p), Session: s, Fence: l.Fence}
 	if o.save {
 		rec.Secret = o.secret
 	}
@@ -427,7 +427,7 @@ func (m *Manager) loginShared(ctx context.Context, o sharedLoginOpts) (*provider
 // the fleet store (logout --fleet): every host then needs a new login, or
 // `sesame fleet put-secret` and one renewal. A consumer's Redis user may
 // not do it (exit 6, no permission).
-func (m *Manager) LogoutFleet(ctx context.Context, p *config.Profile) (store string, err error) {
+func (m *manager) LogoutFleet(ctx context.Context, p *config.Profile) (store string, err error) {
 	if p.Shared == nil {
 		return "", clierr.New(clierr.Usage, "profile %s is not shared: --fleet is for profiles with a shared: block", p.Name)
 	}
@@ -444,7 +444,7 @@ func (m *Manager) LogoutFleet(ctx context.Context, p *config.Profile) (store str
 // PutSharedSecret replaces a shared profile's saved secret in the fleet
 // store (rotation in one place). Items sealed with another fleet key stop
 // it before anything is written.
-func (m *Manager) PutSharedSecret(ctx context.Context, p *config.Profile, secret string) error {
+func (m *manager) PutSharedSecret(ctx context.Context, p *config.Profile, secret string) error {
 	if p.Shared == nil {
 		return clierr.New(clierr.Usage, "profile %s is not shared; log in with --shared URL, or add a shared: block to its config", p.Name)
 	}
@@ -456,7 +456,7 @@ func (m *Manager) PutSharedSecret(ctx context.Context, p *config.Profile, secret
 	if err != nil {
 		return err
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		return err
 	}
@@ -486,7 +486,7 @@ type SharedStatus struct {
 }
 
 // SharedStatus reads the fleet store's view of a shared profile.
-func (m *Manager) SharedStatus(ctx context.Context, p *config.Profile) (*SharedStatus, error) {
+func (m *manager) SharedStatus(ctx context.Context, p *config.Profile) (*SharedStatus, error) {
 	if p.Shared == nil {
 		return nil, nil
 	}
@@ -519,7 +519,7 @@ func (m *Manager) SharedStatus(ctx context.Context, p *config.Profile) (*SharedS
 		out.Err = err.Error()
 		return out, nil
 	}
-	org, err := Origin(prov, p)
+	org, err := originOf(prov, p)
 	if err != nil {
 		out.Err = err.Error()
 		return out, nil

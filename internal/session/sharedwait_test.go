@@ -30,7 +30,7 @@ func TestSharedWaitRule(t *testing.T) {
 		{time.Second, "11s", 11 * time.Second, 0},
 		{time.Second, "5s", 0, clierr.Usage},
 	} {
-		m := &Manager{LoginTimeout: tt.login}
+		m := &manager{LoginTimeout: tt.login}
 		got, err := m.SharedWait(&config.Profile{Name: "p", Shared: &config.Shared{URL: "redis://h:6379", Wait: tt.wait}})
 		if got != tt.want || clierr.Code(err) != tt.code {
 			t.Errorf("login %s, wait %q: %s, %v; want %s, exit %d", tt.login, tt.wait, got, err, tt.want, tt.code)

@@ -179,7 +179,7 @@ func TestNonUTF8SurvivesStore(t *testing.T) {
 	t.Parallel()
 	for _, st := range []credstore.Store{credstore.NewMemory(), credstore.NewFile(t.TempDir(), nil)} {
 		t.Run(st.Name(), func(t *testing.T) {
-			m := &Manager{
+			m := &manager{
 				Store:    func(*config.Profile) (credstore.Store, error) { return st, nil },
 				Provider: func(string) (providers.Provider, error) { return rawProvider{}, nil },
 				Env:      func() (*providers.Env, error) { return &providers.Env{}, nil },

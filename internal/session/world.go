@@ -43,8 +43,8 @@ type Deps struct {
 	// Notice holds the auto store's fall-back notice until the command
 	// says it (see credstore.Options.Notice).
 	Notice *strings.Builder
-	// Providers are the providers known; nil means registry.Default().
-	Providers *registry.Registry
+	// Providers are the providers known; nil means the shipped ones.
+	Providers Providers
 }
 
 // New builds a Service. Nothing is read or opened until it is needed:
@@ -53,14 +53,12 @@ func New(d Deps) *Service {
 	if d.Flags == nil {
 		d.Flags = &Flags{}
 	}
-	if d.Providers == nil {
-		d.Providers = registry.Default()
+	reg := registry.Default()
+	if d.Providers != nil {
+		reg = registry.New(d.Providers...)
 	}
-	return &Service{d: d}
+	return &Service{d: d, reg: reg}
 }
-
-// Registry is the Service's list of providers.
-func (s *Service) Registry() *registry.Registry { return s.d.Providers }
 
 // ConfigDir is sesame's folder under the OS config directory, where the
 // config file is when neither --config nor SESAME_CONFIG names one.
@@ -105,12 +103,12 @@ func (s *Service) loadConfig() (*config.Config, error) {
 	return c, nil
 }
 
-// HTTP is the client for sesame's own requests.
-func (s *Service) HTTP() (*transport.Client, error) {
+// httpClient is the client for sesame's own requests.
+func (s *Service) httpClient() (*transport.Client, error) {
 	if s.http != nil {
 		return s.http, nil
 	}
-	o := transport.Options{Timeout: s.Timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep, Waits: s.d.ErrOut}
+	o := transport.Options{Timeout: s.timeout(), CAFile: s.CAFile(), Now: s.d.Now, Sleep: s.d.Sleep, Waits: s.d.ErrOut}
 	if s.d.Flags.Debug || s.d.Getenv("SESAME_DEBUG") == "1" {
 		o.Debug = s.d.ErrOut
 	}
@@ -131,9 +129,9 @@ func (s *Service) Scrub(msg string) string {
 	return s.http.Secrets().String(msg)
 }
 
-// Timeout is --timeout when given, else SESAME_TIMEOUT or the config
+// timeout is --timeout when given, else SESAME_TIMEOUT or the config
 // file's (config.Setting resolves env over file over default).
-func (s *Service) Timeout() time.Duration {
+func (s *Service) timeout() time.Duration {
 	f := s.d.Flags
 	if f.Changed != nil && f.Changed("timeout") {
 		return f.Timeout
@@ -158,13 +156,13 @@ func (s *Service) CAFile() string {
 	return ""
 }
 
-// Store opens (once per kind) the store a profile uses.
-func (s *Service) Store(p *config.Profile) (credstore.Store, error) {
-	return s.OpenStore(s.StoreChoice(p).Kind)
+// store opens (once per kind) the store a profile uses.
+func (s *Service) store(p *config.Profile) (credstore.Store, error) {
+	return s.openStore(s.StoreChoice(p).Kind)
 }
 
-// OpenStore opens a store of a kind (auto: the keychain, else files).
-func (s *Service) OpenStore(kind string) (credstore.Store, error) {
+// openStore opens a store of a kind (auto: the keychain, else files).
+func (s *Service) openStore(kind string) (credstore.Store, error) {
 	if st, ok := s.stores[kind]; ok {
 		return st, nil
 	}
@@ -209,8 +207,8 @@ func (s *Service) SetStore(kind string, st credstore.Store) {
 	s.stores[kind] = st
 }
 
-// Sessions is the session manager.
-func (s *Service) Sessions() (*Manager, error) {
+// sessions is the session manager: Service's own, never a command's.
+func (s *Service) sessions() (*manager, error) {
 	if s.mgr != nil {
 		return s.mgr, nil
 	}
@@ -218,8 +216,8 @@ func (s *Service) Sessions() (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mgr = &Manager{
-		Store: s.Store,
+	s.mgr = &manager{
+		Store: s.store,
 		// Each config file has its own items, even for one profile name.
 		Key: func(p *config.Profile, st credstore.Store) string {
 			c, err := s.Config()
@@ -239,50 +237,95 @@ func (s *Service) Sessions() (*Manager, error) {
 		},
 		// Twice a login's worst case: 4 attempts (1 + 3 retries) of one
 		// timeout each.
-		LockWait:     2 * 4 * s.Timeout(),
-		LoginTimeout: s.Timeout(),
-		Provider:     s.Provider,
+		LockWait:     2 * 4 * s.timeout(),
+		LoginTimeout: s.timeout(),
+		Provider:     s.provider,
 		Env: func() (*providers.Env, error) {
-			c, err := s.HTTP()
+			c, err := s.httpClient()
 			if err != nil {
 				return nil, err
 			}
 			return &providers.Env{HTTP: c, Now: s.d.Now}, nil
 		},
-		Windows: s.WindowsOf,
+		Windows: s.windowsOf,
 		LockDir: filepath.Join(dir, "locks"),
 		Now:     s.d.Now,
-		Fleet:   s.FleetStore,
+		Fleet:   s.fleetStore,
 		Warn:    s.d.ErrOut,
 	}
 	return s.mgr, nil
 }
 
-// Registry is a list of providers (registry.Registry), for a command
-// tree that needs its own.
-type Registry = registry.Registry
+// Header is one request header that carries a session.
+type Header struct{ Name, Value string }
 
-// NewRegistry is a registry of exactly ps.
-func NewRegistry(ps ...providers.Provider) *Registry { return registry.New(ps...) }
+// Keychain is what probing the OS keychain found (doctor).
+type Keychain struct {
+	Available bool
+	Took      time.Duration
+	// Reason is why it is not available.
+	Reason string
+}
 
-// DefaultRegistry is the providers sesame ships.
-func DefaultRegistry() *Registry { return registry.Default() }
+// Traits are what commands read of a provider's own declaration
+// (providers.Info), in session's words.
+type Traits struct {
+	// Paginates: list answers page by PageNumber (api --paginate).
+	Paginates bool
+	// KeepWarmAhead is how long before a session's end fleet keep-warm
+	// renews it; 0 for the command's default.
+	KeepWarmAhead time.Duration
+	// AnswerError reads a vendor failure inside a 2xx answer ("" when
+	// there is none); nil when the vendor has none.
+	AnswerError func(status int, body []byte) string
+	// Check is the cheap authenticated call status --check makes; nil
+	// when the provider names none.
+	Check func(p *config.Profile) CheckCall
+}
 
-// The types commands hand around without knowing a provider or a store.
-type (
-	// Provider is a vendor adapter (providers.Provider).
-	Provider = providers.Provider
-	// Session is a provider's session, plain data (providers.Session).
-	Session = providers.Session
-	// Header is one request header that carries a session.
-	Header = providers.Header
-	// Info is what a provider says about itself.
-	Info = providers.Info
-	// LoginInput is what a provider's login Parse reads.
-	LoginInput = providers.LoginInput
-	// KeychainProbe is what probing the OS keychain found.
-	KeychainProbe = credstore.ProbeResult
-)
+// CheckCall is one request: method, path under the API base, body.
+type CheckCall struct {
+	Method, Path string
+	Body         []byte
+}
+
+// Traits are what the provider called name declares; zero for a name no
+// provider has.
+func (s *Service) Traits(name string) Traits {
+	prov, err := s.provider(name)
+	if err != nil {
+		return Traits{}
+	}
+	info := prov.Info()
+	t := Traits{Paginates: info.Paginates, KeepWarmAhead: info.KeepWarmAhead, AnswerError: info.AnswerError}
+	if check := info.Check; check != nil {
+		t.Check = func(p *config.Profile) CheckCall {
+			c := check(p)
+			return CheckCall{Method: c.Method, Path: c.Path, Body: c.Body}
+		}
+	}
+	return t
+}
+
+// ModeText is how status and login name p's mode: the provider's words
+// for it, else the mode.
+func (s *Service) ModeText(p *config.Profile) string {
+	if prov, err := s.provider(p.Provider); err == nil {
+		if mt := prov.Info().ModeText; mt != nil {
+			return mt(p)
+		}
+	}
+	return p.Mode
+}
+
+// BaseURL is p's API base.
+func (s *Service) BaseURL(p *config.Profile) (string, error) {
+	prov, err := s.provider(p.Provider)
+	if err != nil {
+		return "", err
+	}
+	return prov.BaseURL(p)
+}
 
 // Store kinds.
 const (
@@ -296,6 +339,7 @@ const (
 func StoreKinds() []string { return credstore.Kinds() }
 
 // ProbeKeychain asks whether the OS keychain works here (doctor).
-func (s *Service) ProbeKeychain() KeychainProbe {
-	return credstore.Probe(credstore.Options{Getenv: s.d.Getenv})
+func (s *Service) ProbeKeychain() Keychain {
+	r := credstore.Probe(credstore.Options{Getenv: s.d.Getenv})
+	return Keychain{Available: r.Available, Took: r.Took, Reason: r.Reason}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/providers"
 	"github.com/sesame-cli/sesame/internal/providers/providertest"
+	"github.com/sesame-cli/sesame/internal/providers/registry"
 	"github.com/sesame-cli/sesame/internal/session"
 	"github.com/sesame-cli/sesame/internal/transport"
 	"github.com/sesame-cli/sesame/internal/ui"
@@ -204,7 +205,7 @@ func sesame(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 	app.IO = &ui.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	app.Getenv = func(k string) string { return env[k] }
 	app.ConfigDir = func() (string, error) { return t.TempDir(), nil }
-	app.Providers = session.NewRegistry(append(session.DefaultRegistry().All(), toy{})...)
+	app.Providers = append(session.Providers(registry.All()), toy{})
 	root := sesamecmd.NewRootCmd(app)
 	root.SetArgs(args)
 	root.SetOut(&out)
