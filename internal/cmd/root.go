@@ -96,6 +96,15 @@ func exitCode(app *App, err error) int {
 		code = clierr.Usage
 	}
 	msg := app.scrub(err.Error())
+	if code == clierr.Interrupted && !strings.Contains(msg, "interrupted") {
+		// A layer that only saw its context end (a Redis call, a wait)
+		// says "context canceled": the user sent Ctrl-C or SIGTERM.
+		if msg == context.Canceled.Error() {
+			msg = "interrupted"
+		} else {
+			msg = "interrupted: " + msg
+		}
+	}
 	if !strings.HasPrefix(msg, "sesame ") {
 		// "sesame exec: name the command…" names itself already.
 		msg = "sesame: " + msg
