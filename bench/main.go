@@ -282,7 +282,10 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 // concurrentN token shows of a valid session, the floor for that many
 // processes on this machine.
 func (r *report) stampede(work, sesame, hello string, fileHome *home, fileP proc) error {
-	tdx := sandbox.NewTDX(sandbox.Options{TTL: renewTokenTTL})
+	// Day-long tokens while logins are timed: the fake dates a second login
+	// of one account in one second a second earlier (so that tokens
+	// differ), and eleven quick logins would outlive a 3 s token.
+	tdx := sandbox.NewTDX(sandbox.Options{})
 	url, stop, err := serve(tdx)
 	if err != nil {
 		return err
@@ -301,6 +304,7 @@ func (r *report) stampede(work, sesame, hello string, fileHome *home, fileP proc
 			r.loginTimes = append(r.loginTimes, d)
 		}
 	}
+	tdx.SetTTL(renewTokenTTL)
 	show := proc{argv: []string{sesame, "token", "show"}, env: h.env}
 	for t := 0; t < expiryTrials; t++ {
 		if _, err := h.login(sesame, url); err != nil {
