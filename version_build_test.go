@@ -43,7 +43,7 @@ func TestVersionFromSourceBuild(t *testing.T) {
 		t.Fatalf("sesame version: %v", err)
 	}
 	want := strings.TrimSpace(string(head))[:12]
-	if !regexp.MustCompile(`^sesame \S+ \(` + want + `(-dirty)?, 20\d\d-`).Match(out) {
+	if !regexp.MustCompile(`^sesame version \S+ \(` + want + `(-dirty)?, 20\d\d-`).Match(out) {
 		t.Errorf("sesame version = %q, want the commit %s and its date", out, want)
 	}
 }

@@ -168,8 +168,10 @@ func TestDoctorAndVersion(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
 		t.Errorf("doctor --json: %v\n%s", err, r.out)
 	}
-	contains(t, "version", w.ok("", "version").out, "sesame")
-	contains(t, "--version", w.ok("", "--version").out, "sesame")
+	contains(t, "version", w.ok("", "version").out, "sesame version ")
+	if v, flag := w.ok("", "version").out, w.ok("", "--version").out; v != flag {
+		t.Errorf("sesame version says %q, sesame --version %q", v, flag)
+	}
 	contains(t, "completion", w.ok("", "completion", "bash").out, "__start_sesame")
 	contains(t, "help", w.ok("", "--help").out, "login", "token", "status")
 }

@@ -48,7 +48,7 @@ func NewApp() *App { return newApp() }
 func NewRootCmd(app *App) *cobra.Command { return newRootCmd(app) }
 
 func run(app *App, args []string) int {
-	root := newRootCmd(app)
+	root, whole := newRootCmdFor(app, args)
 	ctx, stop := interruptContext(root, args) // lazily armed for token show: interrupt.go
 	defer stop()
 	// `sesame [flags] curl …`: everything after curl is curl's.
@@ -68,9 +68,14 @@ func run(app *App, args []string) int {
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)
-	// After SetOut: cobra's completion command keeps the writer it is
-	// built with.
-	initCompletion(root, args)
+	if whole {
+		// After SetOut: cobra's completion command keeps the writer it
+		// is built with.
+		initCompletion(root, args)
+	} else {
+		// The tree holds one command, which is not `completion`.
+		root.CompletionOptions.DisableDefaultCmd = true
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		app.flushStoreNotice("")
@@ -166,7 +171,116 @@ func isUsageError(err error) bool {
 	return false
 }
 
+// newRootCmd builds the whole tree: every command, for help, completion,
+// suggestions, the docs generator and the tests.
 func newRootCmd(app *App) *cobra.Command {
+	root := newRootBase(app)
+	// --version belongs to the root alone, so only the whole tree needs
+	// the build information it reads.
+	root.Version = versionDetail()
+	for _, c := range topCommands {
+		root.AddCommand(c.build(app))
+	}
+	if docs := newDocsCmd(app); docs != nil {
+		root.AddCommand(docs)
+	}
+	root.SetHelpCommand(newHelpCmd(app))
+	teachArgs(root)
+	return root
+}
+
+// topCommand is a top-level command and how to build it.
+type topCommand struct {
+	name  string // the first word of its Use; none has an alias
+	build func(*App) *cobra.Command
+}
+
+// topCommands are the commands under the root, in help order. help, docs
+// and cobra's completion are not here: they read the whole tree.
+var topCommands = []topCommand{
+	{"login", newLoginCmd},
+	{"logout", newLogoutCmd},
+	{"status", newStatusCmd},
+	{"token", newTokenCmd},
+	{"version", newVersionCmd},
+	{"sandbox", newSandboxCmd},
+	{"api", newAPICmd},
+	{"curl", newCurlCmd},
+	{"proxy", newProxyCmd},
+	{"env", func(app *App) *cobra.Command { return newEnvCmd(app, nil) }},
+	{"exec", func(app *App) *cobra.Command { return newExecCmd(app, nil) }},
+	{"doctor", newDoctorCmd},
+	{"profile", newProfileCmd},
+	{"fleet", newFleetCmd},
+}
+
+// newRootCmdFor builds the tree a run with args needs. When args name a
+// top-level command (`sesame token show`, `sesame -p tdx env`), the root
+// gets that one command and nothing else: building all of them, login's
+// per-provider subcommands included, was a fifth of a cached `token show`.
+// Anything else (no command, help, completion, a typo to suggest for, a
+// flag the root does not know) gets the whole tree; whole says which.
+func newRootCmdFor(app *App, args []string) (root *cobra.Command, whole bool) {
+	root = newRootBase(app)
+	word := commandWord(root, args)
+	for _, c := range topCommands {
+		if c.name == word {
+			// No help command either: `sesame help …` builds the
+			// whole tree.
+			root.AddCommand(c.build(app))
+			teachArgs(root)
+			return root, false
+		}
+	}
+	return newRootCmd(app), true
+}
+
+// commandWord is the first argument that is not one of the root's flags
+// or a flag's value: the top-level command cobra will run. It is "" when
+// a flag the root does not know comes first (its value could be taken for
+// a command) or when there is no word before "--".
+func commandWord(root *cobra.Command, args []string) string {
+	pf := root.PersistentFlags()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f := pf.Lookup(name)
+			if f == nil {
+				return ""
+			}
+			if !hasValue && f.NoOptDefVal == "" {
+				i++ // --profile tdx
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// One shorthand, maybe with its value joined (-ptdx) or
+			// after it (-p tdx); a group of them is left to cobra.
+			if len(a) != 2 {
+				if f := pf.ShorthandLookup(a[1:2]); f == nil || f.NoOptDefVal != "" {
+					return ""
+				}
+				continue
+			}
+			f := pf.ShorthandLookup(a[1:])
+			if f == nil {
+				return ""
+			}
+			if f.NoOptDefVal == "" {
+				i++
+			}
+		default:
+			return a
+		}
+	}
+	return ""
+}
+
+// newRootBase is the root command with its persistent flags and no
+// subcommands.
+func newRootBase(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sesame",
 		Short: "Log in to AMS, YourMembership and TeamDynamix once; hand the session to scripts",
@@ -183,9 +297,7 @@ exit-codes, sesame help config (the config file's keys).`,
   sesame sandbox demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       versionString(),
 	}
-	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVarP(&app.Profile, "profile", "p", "", "profile to act on (default: $SESAME_PROFILE, else the only profile)")
 	pf.StringVar(&app.ConfigPath, "config", "", "config file (default: $SESAME_CONFIG, else the OS config folder)")
@@ -203,26 +315,5 @@ exit-codes, sesame help config (the config file's keys).`,
 		return clierr.Wrap(clierr.Usage, fmt.Errorf("%w\nRun '%s --help' for usage.", teachFlagError(c, err), c.CommandPath()))
 	})
 
-	root.AddCommand(
-		newLoginCmd(app),
-		newLogoutCmd(app),
-		newStatusCmd(app),
-		newTokenCmd(app),
-		newVersionCmd(app),
-		newSandboxCmd(app),
-		newAPICmd(app),
-		newCurlCmd(app),
-		newProxyCmd(app),
-		newEnvCmd(app, nil),
-		newExecCmd(app, nil),
-		newDoctorCmd(app),
-		newProfileCmd(app),
-		newFleetCmd(app),
-	)
-	if docs := newDocsCmd(app); docs != nil {
-		root.AddCommand(docs)
-	}
-	root.SetHelpCommand(newHelpCmd(app))
-	teachArgs(root)
 	return root
 }

@@ -65,9 +65,20 @@ func vcsStamp(settings []debug.BuildSetting) (commit, date string) {
 	return commit, date
 }
 
-func versionString() string {
+// versionString is what `sesame version` and `sesame --version` print:
+// "sesame version 1.2.3 (commit, date) go1.26.8 linux/amd64", as gh says
+// "gh version 2.63.0 (2024-11-27)".
+func versionString() string { return "sesame version " + versionDetail() }
+
+// versionDetail is versionString after "sesame version ": the root's
+// Version, which cobra's own --version prints after those two words. A
+// template would say the same, but cobra runs it with text/template,
+// whose method calls by name make the linker keep every exported method
+// of every type: go-redis's hundreds of commands doubled the binary and
+// added a third of a millisecond to every start (bench/PROFILE.md).
+func versionDetail() string {
 	b := currentBuild()
-	s := "sesame " + b.Version
+	s := b.Version
 	if b.Commit != "" {
 		s += " (" + b.Commit
 		if b.Date != "" {

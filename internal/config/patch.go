@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -26,9 +27,11 @@ func ownedKeys(v any) []string {
 	return keys
 }
 
+// configKeys and profileKeys are ownedKeys of Config and Profile, found
+// when a save first needs them rather than at every start.
 var (
-	configKeys  = ownedKeys(Config{})
-	profileKeys = ownedKeys(Profile{})
+	configKeys  = sync.OnceValue(func() []string { return ownedKeys(Config{}) })
+	profileKeys = sync.OnceValue(func() []string { return ownedKeys(Profile{}) })
 )
 
 // patch returns old (the config file's bytes, possibly empty) with the keys
@@ -60,7 +63,7 @@ func (c *Config) patch(old []byte) ([]byte, error) {
 	if err := top.Encode(c); err != nil {
 		return nil, err
 	}
-	for _, k := range configKeys {
+	for _, k := range configKeys() {
 		if k == "profiles" {
 			continue
 		}
@@ -97,7 +100,7 @@ func (c *Config) patch(old []byte) ([]byte, error) {
 				setValue(profs, name, &nv)
 				continue
 			}
-			merge(ov, &nv, func(k string) bool { return contains(profileKeys, k) })
+			merge(ov, &nv, func(k string) bool { return contains(profileKeys(), k) })
 		}
 	}
 
