@@ -105,7 +105,8 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if !origin.Same(target, base) {
 		return usageErr("%s is not on the profile's origin (%s): sesame api sends credentials to the profile's own API only", redact.URL(target), showOrigin(base))
 	}
-	if opts.Paginate && !app.Service().Traits(p.Provider).Paginates {
+	traits := app.Service().Traits(p.Provider)
+	if opts.Paginate && !traits.Paginates {
 		return usageErr("--paginate: %s does not page its answers (its searches take a result limit instead); only YourMembership's PageNumber is followed", p.Provider)
 	}
 	var query *jqQuery
@@ -175,7 +176,7 @@ func runAPI(ctx context.Context, app *App, opts *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.answerError = app.Service().Traits(p.Provider).AnswerError
+	opts.answerError = traits.AnswerError
 	pageSize := 0
 	if opts.Paginate {
 		q := u.Query()

@@ -180,10 +180,10 @@ func collectDoctor(ctx context.Context, app *App) (*doctorReport, error) {
 // was issued with, or nil. The store is read, nothing is sent.
 func (a *App) rateLimitOf(p *config.Profile, now time.Time) *doctorRateLimit {
 	st, err := a.Service().Status(p, now)
-	if err != nil || st.Session == nil || st.Session.RateLimit == nil {
+	if err != nil || st.RateLimit == nil {
 		return nil
 	}
-	rl := st.Session.RateLimit
+	rl := st.RateLimit
 	d := &doctorRateLimit{Limit: rl.Limit, Remaining: rl.Remaining, SeenAt: rl.SeenAt.UTC().Format(time.RFC3339)}
 	msg := fmt.Sprintf("%s of %s calls left", orQuestion(rl.Remaining), orQuestion(rl.Limit))
 	if !rl.Reset.IsZero() {

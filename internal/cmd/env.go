@@ -113,7 +113,6 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 	} else if !strings.HasSuffix(prefix, "_") {
 		prefix += "_"
 	}
-	s := l.Session
 	var vars []shellenv.Var
 	seen := map[string]bool{}
 	add := func(name, value string, secret bool) {
@@ -124,8 +123,8 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 		vars = append(vars, shellenv.Var{Name: prefix + name, Value: value, Secret: secret})
 	}
 	add("BASE_URL", l.BaseURL(), false)
-	add("TOKEN", s.Token, true)
-	secrets := s.Secrets()
+	add("TOKEN", l.Token(), true)
+	secrets := l.Secrets()
 	for i, h := range l.Headers() {
 		secret := holdsAny(h.Value, secrets)
 		if i == 0 {
@@ -139,11 +138,12 @@ func sessionVars(l *liveSession, prefix string) ([]shellenv.Var, error) {
 	if t := l.ValidUntil(); !t.IsZero() {
 		add("EXPIRES_AT", t.UTC().Format(time.RFC3339), false)
 	}
-	for _, k := range sortedKeys(s.Fields) {
-		add(strings.ToUpper(k), s.Fields[k], false)
+	fields, secretFields := l.Fields(), l.SecretFields()
+	for _, k := range sortedKeys(fields) {
+		add(strings.ToUpper(k), fields[k], false)
 	}
-	for _, k := range sortedKeys(s.SecretFields) {
-		add(strings.ToUpper(k), s.SecretFields[k], true)
+	for _, k := range sortedKeys(secretFields) {
+		add(strings.ToUpper(k), secretFields[k], true)
 	}
 	return vars, nil
 }

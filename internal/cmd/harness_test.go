@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -22,7 +23,7 @@ import (
 // Nothing in it touches the process's environment, so tests run in
 // parallel.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	env   map[string]string
 	clock *providertest.Clock
@@ -34,7 +35,7 @@ type world struct {
 	mem credstore.Store
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	dir := t.TempDir()
 	return &world{
@@ -69,9 +70,17 @@ type result struct {
 // run runs sesame with args, stdin reading in.
 func (w *world) run(in string, args ...string) result {
 	w.t.Helper()
-	app := newApp()
-	io, stdin, out, errOut := ui.Test()
+	app, stdin, out, errOut := w.app()
 	stdin.WriteString(in)
+	code := run(app, args)
+	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+// app is an App of this world: its config, store, clock and environment,
+// and test streams.
+func (w *world) app() (app *App, stdin, out, errOut *bytes.Buffer) {
+	app = newApp()
+	io, stdin, out, errOut := ui.Test()
 	app.IO = io
 	app.Runner = w.runner
 	if w.runner != nil {
@@ -88,8 +97,7 @@ func (w *world) run(in string, args ...string) result {
 	}
 	app.Service().SetStore("memory", w.mem)
 	w.mu.Unlock()
-	code := run(app, args)
-	return result{code: code, out: out.String(), errOut: errOut.String()}
+	return app, stdin, out, errOut
 }
 
 // ok runs sesame and fails the test unless it exits 0.

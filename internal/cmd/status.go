@@ -266,20 +266,19 @@ func (a *App) statusOf(p *config.Profile, now time.Time) statusRow {
 		return r
 	}
 	r.Secret = st.Secret
-	if st.Session == nil {
+	if !st.Stored {
 		return r
 	}
-	s := st.Session
-	if s.User != "" {
-		r.User = s.User
+	if st.User != "" {
+		r.User = st.User
 	}
 	r.until = st.ValidUntil
 	if !r.until.IsZero() {
 		t := r.until.UTC().Format(time.RFC3339)
 		r.ExpiresAt = &t
 	}
-	if !s.LastUsed.IsZero() {
-		t := s.LastUsed.UTC().Format(time.RFC3339)
+	if !st.LastUsed.IsZero() {
+		t := st.LastUsed.UTC().Format(time.RFC3339)
 		r.LastUsed = &t
 	}
 	r.State = "valid"

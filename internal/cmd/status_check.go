@@ -54,7 +54,7 @@ func (a *App) checkProfile(ctx context.Context, p *config.Profile) checkResult {
 		return checkResult{checkError, fmt.Errorf("provider %s names no check call", p.Provider)}
 	}
 	st, err := a.Service().Status(p, a.Now())
-	if err == nil && st.Session == nil && !st.Secret && p.Shared == nil {
+	if err == nil && !st.Stored && !st.Secret && p.Shared == nil {
 		return checkResult{checkNone, fmt.Errorf("no session; log in: sesame login %s -p %s", p.Provider, p.Name)}
 	}
 	call := info.Check(p)

@@ -125,7 +125,7 @@ func writeToken(w io.Writer, l *liveSession, format string) error {
 	var b strings.Builder
 	switch format {
 	case "raw":
-		b.WriteString(l.Session.Token + "\n")
+		b.WriteString(l.Token() + "\n")
 	case "header":
 		for _, h := range l.Headers() {
 			b.WriteString(h.Name + ": " + h.Value + "\n")
@@ -147,15 +147,14 @@ func writeToken(w io.Writer, l *liveSession, format string) error {
 // tokenJSON is the --format json document: stable snake_case names, the
 // provider's own fields beside the common ones.
 func tokenJSON(l *liveSession) map[string]any {
-	s := l.Session
 	m := map[string]any{
 		"profile":   l.Profile.Name,
 		"provider":  l.Profile.Provider,
 		"mode":      l.Profile.Mode,
 		"base_url":  l.BaseURL(),
-		"user":      s.User,
-		"token":     s.Token,
-		"issued_at": s.IssuedAt.UTC().Format(time.RFC3339),
+		"user":      l.User(),
+		"token":     l.Token(),
+		"issued_at": l.IssuedAt().UTC().Format(time.RFC3339),
 	}
 	if t := l.ValidUntil(); !t.IsZero() {
 		m["expires_at"] = t.UTC().Format(time.RFC3339)
@@ -167,10 +166,10 @@ func tokenJSON(l *liveSession) map[string]any {
 		hs[h.Name] = h.Value
 	}
 	m["headers"] = hs
-	for k, v := range s.Fields {
+	for k, v := range l.Fields() {
 		m[k] = v
 	}
-	for k, v := range s.SecretFields {
+	for k, v := range l.SecretFields() {
 		m[k] = v
 	}
 	return m

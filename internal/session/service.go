@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,34 +44,72 @@ func (s *Service) Config() (*config.Config, error) { return s.loadConfig() }
 // provider looks a provider up by name (exit 2 when there is none).
 func (s *Service) provider(name string) (providers.Provider, error) { return s.reg.Get(name) }
 
-// Live is a profile with a usable session, and what handing it out needs.
+// Live is a profile's usable session, resolved once when Service.Live
+// hands it out: the token, the headers a request needs, the API base and
+// when the session ends. It is sesame's own type: a command holding one
+// holds no provider, store or provider session, and asks nothing twice.
 type Live struct {
-	Profile  *config.Profile
-	Provider providers.Provider
-	Session  *providers.Session
-	Windows  providers.Windows
+	Profile *config.Profile
+
+	token, user          string
+	issuedAt, validUntil time.Time
+	baseURL              string
+	headers              []Header
+	fields, secretFields map[string]string
+	secrets              []string
 }
+
+// newLive resolves what a Live says from p's provider, session and windows.
+func newLive(p *config.Profile, prov providers.Provider, sess *providers.Session, w providers.Windows) *Live {
+	l := &Live{
+		Profile:      p,
+		token:        sess.Token,
+		user:         sess.User,
+		issuedAt:     sess.IssuedAt,
+		validUntil:   prov.ValidUntil(sess, w),
+		fields:       maps.Clone(sess.Fields),
+		secretFields: maps.Clone(sess.SecretFields),
+		secrets:      sess.Secrets(),
+	}
+	if b, err := prov.BaseURL(p); err == nil {
+		l.baseURL = b
+	}
+	for _, h := range prov.Headers(p, sess) {
+		l.headers = append(l.headers, Header{h.Name, h.Value})
+	}
+	return l
+}
+
+// Token is the one token a script needs (TDX JWT, AMS v2 session, YM
+// SessionId).
+func (l *Live) Token() string { return l.token }
+
+// User is the account the session belongs to, as the vendor named it.
+func (l *Live) User() string { return l.user }
+
+// IssuedAt is when the session was issued.
+func (l *Live) IssuedAt() time.Time { return l.issuedAt }
 
 // Headers are the session's request headers.
-func (l *Live) Headers() []Header {
-	var hs []Header
-	for _, h := range l.Provider.Headers(l.Profile, l.Session) {
-		hs = append(hs, Header{h.Name, h.Value})
-	}
-	return hs
-}
+func (l *Live) Headers() []Header { return slices.Clone(l.headers) }
 
 // ValidUntil is when the session stops being usable; zero when unknown.
-func (l *Live) ValidUntil() time.Time { return l.Provider.ValidUntil(l.Session, l.Windows) }
+func (l *Live) ValidUntil() time.Time { return l.validUntil }
 
 // BaseURL is the profile's API base ("" when the profile cannot say).
-func (l *Live) BaseURL() string {
-	b, err := l.Provider.BaseURL(l.Profile)
-	if err != nil {
-		return ""
-	}
-	return b
-}
+func (l *Live) BaseURL() string { return l.baseURL }
+
+// Fields are the provider's own fields of the session that are not
+// secret (AMS application_id, YM member_id, …).
+func (l *Live) Fields() map[string]string { return maps.Clone(l.fields) }
+
+// SecretFields are the provider's own fields that are as secret as the
+// token (YM bearer_token, …).
+func (l *Live) SecretFields() map[string]string { return maps.Clone(l.secretFields) }
+
+// Secrets are every secret value the session holds (the token and the
+// secret fields), for output that must mark or mask them.
+func (l *Live) Secrets() []string { return slices.Clone(l.secrets) }
 
 // Resolve picks the profile a command acts on: arg (a positional
 // PROFILE), else --profile, else SESAME_PROFILE, else the only one. arg
@@ -125,13 +165,23 @@ func (s *Service) Live(ctx context.Context, p *config.Profile, opts GetOptions) 
 	if err != nil {
 		return nil, err
 	}
-	return &Live{Profile: p, Provider: prov, Session: sess, Windows: s.windowsOf(p)}, nil
+	return newLive(p, prov, sess, s.windowsOf(p)), nil
 }
 
 // Status is what status and doctor say of a profile's stored session.
 type Status struct {
-	// Session is the stored session; nil when there is none.
-	Session *providers.Session
+	// Stored reports a stored session; the fields about it below are
+	// zero without one.
+	Stored bool
+	// User is the account the stored session belongs to ("" when the
+	// vendor did not say).
+	User string
+	// LastUsed is when sesame last handed the session out; zero when
+	// unknown.
+	LastUsed time.Time
+	// RateLimit is what the vendor's rate-limit headers said when the
+	// session was issued (TDX X-RateLimit-*); nil when they said nothing.
+	RateLimit *RateLimitSeen
 	// Secret reports a saved secret (the session renews itself).
 	Secret bool
 	// ValidUntil is when Session ends; zero when unknown.
@@ -144,6 +194,14 @@ type Status struct {
 	// SecretRefusedAt is when the vendor refused the saved secret; zero
 	// when it has not.
 	SecretRefusedAt time.Time
+}
+
+// RateLimitSeen is what X-RateLimit-Limit, -Remaining and -Reset said,
+// and when: text as the vendor sent it, "" when a header was missing.
+type RateLimitSeen struct {
+	Limit, Remaining string
+	Reset            time.Time // zero when unsaid
+	SeenAt           time.Time
 }
 
 // Status reads p's record without renewing or touching it.
@@ -160,8 +218,12 @@ func (s *Service) Status(p *config.Profile, now time.Time) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Secret: rec.Secret != "", Session: rec.Session, SecretRefusedAt: rec.RefusedAt}
-	if rec.Session != nil {
+	st := &Status{Secret: rec.Secret != "", SecretRefusedAt: rec.RefusedAt}
+	if sess := rec.Session; sess != nil {
+		st.Stored, st.User, st.LastUsed = true, sess.User, sess.LastUsed
+		if rl := sess.RateLimit; rl != nil {
+			st.RateLimit = &RateLimitSeen{Limit: rl.Limit, Remaining: rl.Remaining, Reset: rl.Reset, SeenAt: rl.SeenAt}
+		}
 		w := s.windowsOf(p)
 		st.ValidUntil = prov.ValidUntil(rec.Session, w)
 		st.Expired = providers.Ended(prov, rec.Session, w, now)

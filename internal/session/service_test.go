@@ -53,11 +53,10 @@ func TestServiceEndToEnd(t *testing.T) {
 		t.Errorf("Login did not save the profile: %v", err)
 	}
 	rec, err := svc.Status(p, clk.Now())
-	if err != nil || rec.Session == nil {
+	if err != nil || !rec.Stored || rec.User != "alice" {
 		t.Fatalf("Status after Login: %+v %v", rec, err)
 	}
-	s := rec.Session
-	if until := svc.validUntil(p, s); !until.After(clk.Now()) || !until.Equal(res.ValidUntil) {
+	if until := rec.ValidUntil; !until.After(clk.Now()) || !until.Equal(res.ValidUntil) {
 		t.Errorf("ValidUntil %v (login said %v)", until, res.ValidUntil)
 	}
 
@@ -72,11 +71,11 @@ func TestServiceEndToEnd(t *testing.T) {
 	flags.Profile = ""
 
 	l, err := svc.Live(ctx, p, GetOptions{})
-	if err != nil || l.Session.Token != s.Token || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(svc.validUntil(p, s)) {
+	if err != nil || l.Token() == "" || l.User() != "alice" || l.BaseURL() != srv.URL+"/TDWebApi" || len(l.Headers()) == 0 || !l.ValidUntil().Equal(res.ValidUntil) {
 		t.Fatalf("Live: %+v %v", l, err)
 	}
 	st, err := svc.Status(p, clk.Now())
-	if err != nil || st.Session == nil || !st.Secret || st.Expired {
+	if err != nil || !st.Stored || !st.Secret || st.Expired {
 		t.Fatalf("Status: %+v %v", st, err)
 	}
 	if st, _ := svc.Status(p, st.ValidUntil.Add(time.Second)); !st.Expired {
