@@ -34,7 +34,14 @@ import (
 )
 
 const (
-	tdxUser     = sandbox.TDXUser
+	tdxUser = sandbox.TDXUser
+	// dataPath is the call the curl and proxy rows make: a data call.
+	// TeamDynamix limits /api/auth/* to 60 calls a minute and says so in
+	// X-RateLimit-* headers, as the fake does, and sesame paces itself to
+	// them: the proxy rows' 1,050 getuser calls waited for the window
+	// 17 times (a run stopped after 10 minutes), which is not what those
+	// rows measure.
+	dataPath    = "/api/accounts"
 	tdxPassword = sandbox.TDXPassword
 )
 
@@ -232,11 +239,11 @@ func run(runs, warm int, outPath, benchtime string, keep bool) error {
 		if err := os.WriteFile(cfg, []byte(cfgOut), 0o600); err != nil {
 			return err
 		}
-		path := "/api/auth/getuser"
+		path := dataPath
 		plain := proc{name: "curl -K headers.cfg URL", argv: []string{curl, "-sS", "-K", cfg, tdxURL + "/TDWebApi" + path}, env: fileHome.env}
 		viaSesame := proc{name: "sesame curl /api/…", argv: []string{sesame, "curl", "-sS", path}, env: fileHome.env}
 		for _, p := range []proc{plain, viaSesame} {
-			if out, errOut, err := p.output(); err != nil || !strings.Contains(out, tdxUser) {
+			if out, errOut, err := p.output(); err != nil || !strings.Contains(out, `"Path":"`+dataPath) {
 				return fmt.Errorf("%s: %v %q %q", p.name, err, out, errOut)
 			}
 		}

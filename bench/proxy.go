@@ -98,8 +98,8 @@ func measureProxy(work, sesame, rss string) (*proxyReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	direct := url + "/TDWebApi/api/auth/getuser"
-	via := vars["TDX_BASE_URL"] + "/api/auth/getuser"
+	direct := url + "/TDWebApi" + dataPath
+	via := vars["TDX_BASE_URL"] + dataPath
 	tok := vars["SESAME_PROXY_TOKEN"]
 
 	// Latency: one keep-alive connection, one request at a time.
@@ -290,8 +290,8 @@ func (r *report) proxyOnly(work, sesame, rss string, fileHome *home, helloP proc
 	if err := os.WriteFile(cfg, []byte(cfgOut), 0o600); err != nil {
 		return err
 	}
-	plain := proc{name: "curl -K headers.cfg URL", argv: []string{curl, "-sS", "-K", cfg, tdxURL + "/TDWebApi/api/auth/getuser"}, env: fileHome.env}
-	viaSesame := proc{name: "sesame curl /api/…", argv: []string{sesame, "curl", "-sS", "/api/auth/getuser"}, env: fileHome.env}
+	plain := proc{name: "curl -K headers.cfg URL", argv: []string{curl, "-sS", "-K", cfg, tdxURL + "/TDWebApi" + dataPath}, env: fileHome.env}
+	viaSesame := proc{name: "sesame curl /api/…", argv: []string{sesame, "curl", "-sS", dataPath}, env: fileHome.env}
 	st, err := interleave([]proc{plain, viaSesame, helloP}, warm/2, runs/2)
 	if err != nil {
 		return err
