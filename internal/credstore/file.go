@@ -73,10 +73,11 @@ func (s *fileStore) Get(profile string) ([]byte, error) {
 	}
 	p := filepath.Join(s.dir, name)
 	// Another sesame's atomic write (a renewal, a login) can rename a new
-	// item into place between our Lstat and our Open. That item is whole,
-	// so look again rather than fail: when 64 processes renew one session,
-	// every one of them must get it. Only a file that keeps changing under
-	// us (readAttempts times, the keychain store's bound) is an error.
+	// item into place while we open ours. That item is whole: where the
+	// open cannot be checked against the path (openItem), look again
+	// rather than fail, up to readAttempts times (the keychain store's
+	// bound), so that when 64 processes renew one session every one of
+	// them gets it.
 	for attempt := 1; ; attempt++ {
 		data, replaced, err := s.read(p)
 		if !replaced || attempt == readAttempts {
@@ -85,28 +86,27 @@ func (s *fileStore) Get(profile string) ([]byte, error) {
 	}
 }
 
+// errNotRegular and errReplaced are what openItem says of a path that is
+// not a regular file, or that was replaced while it was being opened.
+var (
+	errNotRegular = errors.New("not a regular file")
+	errReplaced   = errors.New("replaced while being opened")
+)
+
 // read reads the item at p; replaced reports (with an error) that the file
 // opened was not the one examined.
 func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
-	// Lstat then compare with the opened file: a symlink or a file swapped
-	// in between would otherwise make us chmod or read something else.
-	// fsretry: on Windows a rename in progress or a reader holding the file
-	// answers "access denied" for a moment; wait it out (bounded).
-	before, err := fsretry.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, ErrNotFound
-	}
-	if err != nil {
-		return nil, false, s.fail("read", p, err)
-	}
-	if !before.Mode().IsRegular() {
-		return nil, false, clierr.New(clierr.Store, "file store: %s is not a regular file (%v); remove it and log in again", p, before.Mode().Type())
-	}
-	f, err := fsretry.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, ErrNotFound // deleted since the Lstat: a logout won the race
-	}
-	if err != nil {
+	// Never a symlink or a file swapped in: we would chmod or read
+	// something else (openItem, per platform).
+	f, err := openItem(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, ErrNotFound // or deleted as we looked: a logout won the race
+	case errors.Is(err, errReplaced):
+		return nil, true, clierr.New(clierr.Store, "file store: %s was replaced while being opened; run the command again", p)
+	case errors.Is(err, errNotRegular):
+		return nil, false, notRegular(p)
+	case err != nil:
 		return nil, false, s.fail("read", p, err)
 	}
 	defer f.Close()
@@ -114,8 +114,8 @@ func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 	if err != nil {
 		return nil, false, s.fail("read", p, err)
 	}
-	if !os.SameFile(before, after) {
-		return nil, true, clierr.New(clierr.Store, "file store: %s was replaced while being opened; run the command again", p)
+	if !after.Mode().IsRegular() {
+		return nil, false, notRegular(p)
 	}
 	if err := s.tighten(p, after.Mode().Perm(), fileMode, f.Chmod); err != nil {
 		return nil, false, err
@@ -128,6 +128,15 @@ func (s *fileStore) read(p string) (data []byte, replaced bool, err error) {
 		return nil, false, s.fail("read", p, err)
 	}
 	return data, false, nil
+}
+
+// notRegular says that the item at p is not a regular file.
+func notRegular(p string) error {
+	kind := "something else"
+	if fi, err := os.Lstat(p); err == nil {
+		kind = fi.Mode().Type().String()
+	}
+	return clierr.New(clierr.Store, "file store: %s is not a regular file (%s); remove it and log in again", p, kind)
 }
 
 func (s *fileStore) Set(profile string, data []byte) error {
