@@ -49,6 +49,12 @@ func NewRootCmd(app *App) *cobra.Command { return newRootCmd(app) }
 
 func run(app *App, args []string) int {
 	root, whole := newRootCmdFor(app, args)
+	return runTree(app, root, whole, args)
+}
+
+// runTree runs args on root, the whole tree or the one command they name
+// (newRootCmdFor).
+func runTree(app *App, root *cobra.Command, whole bool, args []string) int {
 	ctx, stop := interruptContext(root, args) // lazily armed for token show: interrupt.go
 	defer stop()
 	// `sesame [flags] curl …`: everything after curl is curl's.
