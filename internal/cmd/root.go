@@ -179,8 +179,10 @@ func isUsageError(err error) bool {
 
 // newRootCmd builds the whole tree: every command, for help, completion,
 // suggestions, the docs generator and the tests.
-func newRootCmd(app *App) *cobra.Command {
-	root := newRootBase(app)
+func newRootCmd(app *App) *cobra.Command { return wholeTree(app, newRootBase(app)) }
+
+// wholeTree adds every command to root, a newRootBase.
+func wholeTree(app *App, root *cobra.Command) *cobra.Command {
 	// --version belongs to the root alone, so only the whole tree needs
 	// the build information it reads.
 	root.Version = versionDetail()
@@ -238,7 +240,7 @@ func newRootCmdFor(app *App, args []string) (root *cobra.Command, whole bool) {
 			return root, false
 		}
 	}
-	return newRootCmd(app), true
+	return wholeTree(app, root), true
 }
 
 // commandWord is the first argument that is not one of the root's flags
